@@ -1,0 +1,138 @@
+package org.smartbff.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Every setting of smart-bff, under the prefix {@code smart-bff}. The names of this tree are a contract relied on
+ * outside the code (Helm values, Kubernetes ConfigMaps, operators' runbooks): add, never rename.
+ */
+@ConfigMapping(prefix = "smart-bff")
+public interface SmartBffConfig {
+
+    /**
+     * The BFF's external base URL as the browser sees it, without a trailing slash, e.g.
+     * {@code https://app.hospital.example}. The OAuth redirect URI is {@code {public-url}/auth/callback}; it must be
+     * registered with every authorization server.
+     */
+    @WithName("public-url")
+    String publicUrl();
+
+    /** Where the browser goes after a successful login, a local path. Defaults to {@code /}. */
+    @WithName("app-url")
+    @WithDefault("/")
+    String appUrl();
+
+    /** The name of the server (a key of {@code servers}) used by {@code /auth/login} when none is named. */
+    @WithName("default-server")
+    String defaultServer();
+
+    /** The SMART servers this BFF may launch against, by a name of the operator's choosing. */
+    Map<String, Server> servers();
+
+    /** Session lifetime and the encryption of what is kept in Redis. */
+    Session session();
+
+    /** Access-token refresh. */
+    Token token();
+
+    /** Outbound HTTP to SMART and FHIR servers. */
+    Http http();
+
+    /** One SMART on FHIR server (an EHR's FHIR endpoint and its authorization server). */
+    interface Server {
+        /**
+         * The FHIR base URL, which SMART calls {@code iss}, e.g. {@code https://ehr.example/fhir/r4}. Discovery reads
+         * {@code {fhir-base-url}/.well-known/smart-configuration}; proxied calls go below it.
+         */
+        @WithName("fhir-base-url")
+        String fhirBaseUrl();
+
+        /** The client id registered for this BFF at the server's authorization server. */
+        @WithName("client-id")
+        String clientId();
+
+        /**
+         * The scopes requested by a standalone launch, space-separated. Configured per server because some servers fail
+         * the whole authorization when one requested scope is unknown to them. Defaults to
+         * {@code openid fhirUser launch/patient patient/*.rs offline_access}.
+         */
+        @WithDefault("openid fhirUser launch/patient patient/*.rs offline_access")
+        String scope();
+    }
+
+    interface Session {
+        /**
+         * A session unused for this long ends. Defaults to {@code 30M}. Never extends a session past
+         * {@code absolute-timeout}.
+         */
+        @WithName("idle-timeout")
+        @WithDefault("30M")
+        Duration idleTimeout();
+
+        /** The longest a session may live, whatever its use. Defaults to {@code 12H}. */
+        @WithName("absolute-timeout")
+        @WithDefault("12H")
+        Duration absoluteTimeout();
+
+        /** How long a started launch may take to come back to {@code /auth/callback}. Defaults to {@code 10M}. */
+        @WithName("launch-timeout")
+        @WithDefault("10M")
+        Duration launchTimeout();
+
+        /**
+         * The AES-256 key that encrypts session and launch records in Redis: 32 bytes, base64. Required in
+         * production; map it from a Kubernetes Secret (env {@code SMART_BFF_SESSION_ENCRYPTION_KEY}).
+         */
+        @WithName("encryption-key")
+        Optional<String> encryptionKey();
+
+        /**
+         * Earlier keys, comma-separated base64, still accepted for reading while records written with them expire.
+         * This is how the key rotates: move the current key here and set a new {@code encryption-key}.
+         */
+        @WithName("previous-encryption-keys")
+        Optional<java.util.List<String>> previousEncryptionKeys();
+
+        /**
+         * Whether a missing {@code encryption-key} may be replaced by a random one made at startup (sessions then do not
+         * survive a restart and cannot be shared between replicas). Defaults to {@code false}; the dev and test
+         * profiles turn it on.
+         */
+        @WithName("allow-generated-key")
+        @WithDefault("false")
+        boolean allowGeneratedKey();
+    }
+
+    interface Token {
+        /**
+         * An access token that expires within this margin is refreshed before a call is forwarded, so that it does not
+         * expire in flight. Defaults to {@code 60S}.
+         */
+        @WithName("refresh-skew")
+        @WithDefault("60S")
+        Duration refreshSkew();
+    }
+
+    interface Http {
+        /** Connect timeout for discovery, token and FHIR requests. Defaults to {@code 5S}. */
+        @WithName("connect-timeout")
+        @WithDefault("5S")
+        Duration connectTimeout();
+
+        /** How long a FHIR server may take to start answering a proxied call. Defaults to {@code 60S}. */
+        @WithName("upstream-timeout")
+        @WithDefault("60S")
+        Duration upstreamTimeout();
+
+        /** How long discovery documents are cached per server. Defaults to {@code 1H}. */
+        @WithName("discovery-cache-ttl")
+        @WithDefault("1H")
+        Duration discoveryCacheTtl();
+    }
+}

@@ -1,0 +1,50 @@
+package org.smartbff.session;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.quarkus.redis.datasource.value.SetArgs;
+import io.smallrye.mutiny.Uni;
+
+/** Launches between the redirect to the authorization server and the callback. Each is taken at most once. */
+@ApplicationScoped
+public class PendingLaunchStore {
+
+    static final String PREFIX = "smart-bff:launch:";
+
+    private final ReactiveValueCommands<String, String> values;
+    private final SealedJson sealed;
+
+    public PendingLaunchStore(ReactiveRedisDataSource redis, SealedJson sealed) {
+        this.values = redis.value(String.class, String.class);
+        this.sealed = sealed;
+    }
+
+    static String key(String state) {
+        return PREFIX + Hashes.sha256Hex(state);
+    }
+
+    /** Stores a launch under its state; NX, because a state is random and a clash means something is wrong. */
+    public Uni<Void> put(String state, PendingLaunch launch, Duration ttl) {
+        String key = key(state);
+        return values.set(key, sealed.seal(launch, key), new SetArgs().nx().px(ttl));
+    }
+
+    /** Takes the launch of this state (GETDEL): a replayed state finds nothing. Null when absent or unreadable. */
+    public Uni<PendingLaunch> take(String state) {
+        String key = key(state);
+        return values.getdel(key).map(value -> {
+            if (value == null) {
+                return null;
+            }
+            try {
+                return sealed.open(value, key, PendingLaunch.class);
+            } catch (UnreadableRecordException e) {
+                return null;
+            }
+        });
+    }
+}

@@ -1,0 +1,65 @@
+package org.smartbff.session;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.smartbff.smart.RandomTokens;
+
+/**
+ * The opaque id in the session cookie: 256 random bits. Only its SHA-256 ({@link #hash()}) is stored or logged, so a
+ * copy of Redis or of the logs gives no usable cookie.
+ */
+public final class SessionId {
+
+    private static final Pattern FORMAT = Pattern.compile("[A-Za-z0-9_-]{43}");
+
+    private final String value;
+    private final String hash;
+
+    private SessionId(String value) {
+        this.value = value;
+        this.hash = Hashes.sha256Hex(value);
+    }
+
+    public static SessionId generate() {
+        return new SessionId(RandomTokens.random256());
+    }
+
+    /** Accepts only values this class could have made; anything else is no session. */
+    public static Optional<SessionId> parse(String cookieValue) {
+        if (cookieValue == null || !FORMAT.matcher(cookieValue).matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SessionId(cookieValue));
+    }
+
+    /** The raw value, for the Set-Cookie header and nothing else. */
+    public String cookieValue() {
+        return value;
+    }
+
+    /** SHA-256 hex of the id: the Redis key suffix. */
+    public String hash() {
+        return hash;
+    }
+
+    /** A short prefix of the hash that is enough to correlate log lines of one session. */
+    public String logId() {
+        return hash.substring(0, 12);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SessionId id && id.hash.equals(hash);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "SessionId[" + logId() + "]";
+    }
+}

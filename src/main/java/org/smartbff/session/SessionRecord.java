@@ -1,0 +1,74 @@
+package org.smartbff.session;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import org.smartbff.smart.IdTokenClaims;
+import org.smartbff.smart.Scopes;
+import org.smartbff.smart.TokenResponse;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What a logged-in browser has, as kept (encrypted) in Redis. Times are epoch seconds.
+ *
+ * @param server the name of the configured server the session was launched against
+ * @param accessTokenExpiresAt 0 when the server did not say ({@code expires_in} absent)
+ * @param refreshToken null when none was granted
+ * @param scope the scopes granted (which may be fewer than those requested)
+ * @param identity from the id token, null when {@code openid} was not granted
+ * @param context the launch context members of the token response
+ * @param expiresAt the absolute end of the session, whatever its use
+ */
+public record SessionRecord(String server, String accessToken, long accessTokenExpiresAt, String refreshToken,
+        String scope, IdTokenClaims identity, ObjectNode context, long createdAt, long expiresAt) {
+
+    /** The record made at login from the first token response. */
+    public static SessionRecord fromLogin(String server, TokenResponse tokens, String requestedScope,
+            IdTokenClaims identity, Instant now, Duration absoluteTimeout) {
+        return new SessionRecord(server, tokens.accessToken(), expiry(tokens, now), tokens.refreshToken(),
+                tokens.scope() != null ? tokens.scope() : requestedScope, identity, tokens.context(),
+                now.getEpochSecond(), now.plus(absoluteTimeout).getEpochSecond());
+    }
+
+    /**
+     * The record after a refresh: the new access token, the rotated refresh token where the server sent one (a server
+     * that does not rotate keeps the old one valid), and a narrowed scope where the server said so.
+     */
+    public SessionRecord refreshed(TokenResponse tokens, IdTokenClaims newIdentity, Instant now) {
+        return new SessionRecord(server, tokens.accessToken(), expiry(tokens, now),
+                tokens.refreshToken() != null ? tokens.refreshToken() : refreshToken,
+                tokens.scope() != null ? tokens.scope() : scope, newIdentity != null ? newIdentity : identity,
+                context, createdAt, expiresAt);
+    }
+
+    private static long expiry(TokenResponse tokens, Instant now) {
+        return tokens.expiresIn() != null ? now.getEpochSecond() + tokens.expiresIn() : 0;
+    }
+
+    /** Whether the access token must be refreshed before it is used: it expires within the skew. */
+    public boolean accessTokenExpiresWithin(Duration skew, Instant now) {
+        return accessTokenExpiresAt != 0 && now.plus(skew).getEpochSecond() >= accessTokenExpiresAt;
+    }
+
+    /** Whether the access token is past its expiry (unknown expiry counts as valid: the server will say 401). */
+    public boolean accessTokenExpired(Instant now) {
+        return accessTokenExpiresAt != 0 && now.getEpochSecond() >= accessTokenExpiresAt;
+    }
+
+    /** A session granted {@code offline_access} with a refresh token may outlive the browser session. */
+    public boolean offline() {
+        return refreshToken != null && Scopes.parse(scope).contains("offline_access");
+    }
+
+    public boolean expired(Instant now) {
+        return now.getEpochSecond() >= expiresAt;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRecord[server=" + server + ", accessToken=present, accessTokenExpiresAt=" + accessTokenExpiresAt
+                + ", refreshToken=" + (refreshToken != null ? "present" : "absent") + ", scope=" + scope
+                + ", expiresAt=" + expiresAt + "]";
+    }
+}

@@ -1,0 +1,39 @@
+package org.smartbff.smart;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.arc.Unremovable;
+import io.quarkus.oidc.common.OidcEndpoint;
+import io.quarkus.oidc.common.OidcResponseFilter;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.buffer.Buffer;
+
+/**
+ * Keeps the token response exactly as the server sent it. quarkus-oidc-client's {@code Tokens} only exposes members as
+ * strings, which loses the SMART launch context's JSON ({@code fhirContext} is an array of objects,
+ * {@code need_patient_banner} a boolean). This filter adds the original body as one string member, which
+ * {@link TokenClient} parses with the full JSON model.
+ */
+@ApplicationScoped
+// Looked up programmatically by quarkus-oidc-client, so nothing injects it: keep ArC from removing it.
+@Unremovable
+@OidcEndpoint(OidcEndpoint.Type.TOKEN)
+public class RawTokenResponseFilter implements OidcResponseFilter {
+
+    static final String RAW_MEMBER = "smart_bff_raw_token_response";
+
+    @Override
+    public void filter(OidcResponseContext context) {
+        Buffer body = context.responseBody();
+        if (context.statusCode() != 200 || body == null) {
+            return;
+        }
+        try {
+            JsonObject json = body.toJsonObject();
+            json.put(RAW_MEMBER, body.toString());
+            context.responseBody(Buffer.buffer(json.encode()));
+        } catch (RuntimeException notJson) {
+            // Left as it is: TokenClient reports a response that is not JSON.
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package org.smartbff.smart;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.smartbff.config.SmartBffConfig;
+import org.smartbff.config.SmartServers.SmartServer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.oidc.client.OidcClient;
+import io.quarkus.oidc.client.OidcClientException;
+import io.quarkus.oidc.client.OidcClients;
+import io.quarkus.oidc.client.Tokens;
+import io.quarkus.oidc.client.runtime.OidcClientConfig;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Token requests (code exchange, refresh) through quarkus-oidc-client, one client per configured server, made at
+ * runtime from the discovered token endpoint. The client does the client authentication; this class turns its results
+ * into {@link TokenResponse} and its failures into {@link TokenEndpointException}.
+ */
+@ApplicationScoped
+public class TokenClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final OidcClients oidcClients;
+    private final SmartBffConfig.Http http;
+    private final Map<String, Uni<OidcClient>> clients = new ConcurrentHashMap<>();
+
+    public TokenClient(OidcClients oidcClients, SmartBffConfig config) {
+        this.oidcClients = oidcClients;
+        this.http = config.http();
+    }
+
+    /** Exchanges an authorization code (RFC 6749 section 4.1.3) with its PKCE verifier. */
+    public Uni<TokenResponse> exchangeCode(SmartServer server, SmartConfiguration smart, String code,
+            String redirectUri, String codeVerifier) {
+        return client(server, smart)
+                .flatMap(client -> client.getTokens(Map.of("code", code, "redirect_uri", redirectUri,
+                        "code_verifier", codeVerifier)))
+                .onFailure().transform(TokenClient::classify)
+                .map(TokenClient::toResponse);
+    }
+
+    /** Uses a refresh token (RFC 6749 section 6). */
+    public Uni<TokenResponse> refresh(SmartServer server, SmartConfiguration smart, String refreshToken) {
+        return client(server, smart)
+                .flatMap(client -> client.refreshTokens(refreshToken, Map.of()))
+                .onFailure().transform(TokenClient::classify)
+                .map(TokenClient::toResponse);
+    }
+
+    private Uni<OidcClient> client(SmartServer server, SmartConfiguration smart) {
+        // Keyed by the token endpoint too, so a server whose discovery changes gets a new client.
+        String key = server.name() + " " + smart.tokenEndpoint();
+        return clients.computeIfAbsent(key, ignored -> oidcClients.newClient(configFor(server, smart))
+                .memoize().indefinitely()
+                .onFailure().invoke(() -> clients.remove(key)));
+    }
+
+    private OidcClientConfig configFor(SmartServer server, SmartConfiguration smart) {
+        var builder = OidcClientConfig.builder()
+                .id("smart-bff-" + server.name())
+                .authServerUrl(server.fhirBaseUrl())
+                .discoveryEnabled(false)
+                .tokenPath(smart.tokenEndpoint())
+                .clientId(server.clientId())
+                .connectionTimeout(http.connectTimeout())
+                .earlyTokensAcquisition(false)
+                .grant(OidcClientConfig.Grant.Type.CODE);
+        if (smart.revocationEndpoint() != null) {
+            builder.revokePath(smart.revocationEndpoint());
+        }
+        return builder.build();
+    }
+
+    private static Throwable classify(Throwable failure) {
+        if (failure instanceof TokenEndpointException) {
+            return failure;
+        }
+        if (failure instanceof OidcClientException) {
+            // Its message is the error body of the token endpoint, or a fixed text when the server was unreachable.
+            return TokenEndpointException.fromErrorBody(failure.getMessage());
+        }
+        return new TokenEndpointException(TokenEndpointException.Kind.UNAVAILABLE, "temporarily_unavailable",
+                "the token endpoint could not be reached");
+    }
+
+    private static TokenResponse toResponse(Tokens tokens) {
+        String raw = tokens.get(RawTokenResponseFilter.RAW_MEMBER);
+        if (raw == null) {
+            throw TokenEndpointException.invalidResponse("the token response is not JSON");
+        }
+        try {
+            return TokenResponse.parse(JSON.readTree(raw));
+        } catch (java.io.IOException e) {
+            throw TokenEndpointException.invalidResponse("the token response is not JSON");
+        }
+    }
+}

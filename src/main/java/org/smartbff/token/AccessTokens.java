@@ -1,0 +1,150 @@
+package org.smartbff.token;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+import org.smartbff.config.SmartBffConfig;
+import org.smartbff.config.SmartServers;
+import org.smartbff.config.SmartServers.SmartServer;
+import org.smartbff.session.SessionId;
+import org.smartbff.session.SessionRecord;
+import org.smartbff.session.SessionStore;
+import org.smartbff.smart.IdTokenClaims;
+import org.smartbff.smart.IdTokenException;
+import org.smartbff.smart.IdTokenVerifier;
+import org.smartbff.smart.SmartDiscovery;
+import org.smartbff.smart.TokenClient;
+import org.smartbff.smart.TokenEndpointException;
+import org.smartbff.smart.TokenResponse;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Hands out a usable access token for a session, refreshing it when it expires within the configured skew.
+ *
+ * <p>
+ * Refresh is single-flight per session in this process: concurrent callers share one in-flight refresh. That is a
+ * correctness requirement, not an optimisation: servers with single-use refresh tokens treat a second use as theft and
+ * revoke the whole grant. Before refreshing, the session is read again from Redis, because another request (or
+ * replica) may have refreshed it since the caller read it, and its old refresh token must not be presented again.
+ * A still-valid token is served while a proactive refresh runs; only an expired one makes callers wait.
+ */
+@ApplicationScoped
+public class AccessTokens {
+
+    private static final Logger LOG = Logger.getLogger(AccessTokens.class);
+
+    private final SessionStore sessions;
+    private final SmartServers servers;
+    private final SmartDiscovery discovery;
+    private final TokenClient tokens;
+    private final IdTokenVerifier idTokens;
+    private final SmartBffConfig.Token config;
+    private final Clock clock;
+    private final Map<String, Uni<SessionRecord>> inFlight = new ConcurrentHashMap<>();
+
+    public AccessTokens(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
+            IdTokenVerifier idTokens, SmartBffConfig config, Clock clock) {
+        this.sessions = sessions;
+        this.servers = servers;
+        this.discovery = discovery;
+        this.tokens = tokens;
+        this.idTokens = idTokens;
+        this.config = config.token();
+        this.clock = clock;
+    }
+
+    /**
+     * The session with an access token that may be used now.
+     *
+     * @return fails with {@link SessionExpiredException} or {@link TokenServiceUnavailableException}
+     */
+    public Uni<SessionRecord> usable(SessionId id, SessionRecord record) {
+        Instant now = clock.instant();
+        if (!record.accessTokenExpiresWithin(config.refreshSkew(), now)) {
+            return Uni.createFrom().item(record);
+        }
+        if (record.refreshToken() == null) {
+            return record.accessTokenExpired(now)
+                    ? Uni.createFrom().failure(new SessionExpiredException("the access token expired and no refresh token was granted"))
+                    : Uni.createFrom().item(record);
+        }
+        Uni<SessionRecord> refresh = refreshOnce(id, record);
+        if (!record.accessTokenExpired(now)) {
+            // Proactive: the current token still works, so the caller need not wait for the refresh.
+            refresh.subscribe().with(ignored -> {
+            }, failure -> LOG.debugf("Proactive refresh of session %s failed: %s", id.logId(), failure.getMessage()));
+            return Uni.createFrom().item(record);
+        }
+        return refresh;
+    }
+
+    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record) {
+        String key = id.hash();
+        // The entry is removed when the refresh ends; a later caller then starts from the saved session.
+        return inFlight.computeIfAbsent(key, ignored -> refresh(id)
+                .onTermination().invoke(() -> inFlight.remove(key))
+                .memoize().indefinitely());
+    }
+
+    private Uni<SessionRecord> refresh(SessionId id) {
+        return sessions.find(id).flatMap(current -> {
+            if (current == null) {
+                return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
+            }
+            Instant now = clock.instant();
+            if (!current.accessTokenExpiresWithin(config.refreshSkew(), now)) {
+                // Someone else refreshed it since it was read.
+                return Uni.createFrom().item(current);
+            }
+            return refreshAtServer(id, current);
+        });
+    }
+
+    private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current) {
+        SmartServer server = servers.byName(current.server()).orElse(null);
+        if (server == null) {
+            return sessions.delete(id).replaceWith(Uni.createFrom()
+                    .failure(new SessionExpiredException("the session's server is no longer configured")));
+        }
+        return discovery.discover(server)
+                .flatMap(smart -> tokens.refresh(server, smart, current.refreshToken())
+                        .flatMap(response -> verifiedIdentity(response, smart, server, current)
+                                .map(identity -> current.refreshed(response, identity, clock.instant()))))
+                .call(refreshed -> sessions.replace(id, refreshed))
+                .invoke(() -> LOG.debugf("Refreshed the access token of session %s", id.logId()))
+                .onFailure().recoverWithUni(failure -> classify(id, failure));
+    }
+
+    private Uni<IdTokenClaims> verifiedIdentity(TokenResponse response,
+            org.smartbff.smart.SmartConfiguration smart, SmartServer server, SessionRecord current) {
+        if (response.idToken() == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return idTokens.verifyAtRefresh(response.idToken(), smart, server.clientId(), current.identity());
+    }
+
+    private Uni<SessionRecord> classify(SessionId id, Throwable failure) {
+        if (failure instanceof TokenEndpointException token && token.endsSession()) {
+            LOG.infof("Refresh of session %s was rejected (%s): the session ends", id.logId(), token.error());
+            return sessions.delete(id).replaceWith(Uni.createFrom()
+                    .failure(new SessionExpiredException("the authorization server ended the grant")));
+        }
+        if (failure instanceof IdTokenException idToken) {
+            LOG.warnf("Refresh of session %s returned an id token that does not verify (%s): the session ends",
+                    id.logId(), idToken.getMessage());
+            return sessions.delete(id).replaceWith(Uni.createFrom()
+                    .failure(new SessionExpiredException("the refreshed identity did not verify")));
+        }
+        if (failure instanceof SessionExpiredException) {
+            return Uni.createFrom().failure(failure);
+        }
+        LOG.warnf("Refresh of session %s failed and will be tried again: %s", id.logId(), failure.getMessage());
+        return Uni.createFrom().failure(new TokenServiceUnavailableException("the authorization server is not available"));
+    }
+}
