@@ -1,0 +1,99 @@
+package org.smartbff.flow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.smartbff.session.Hashes;
+import org.smartbff.testsupport.BrowserLogin;
+import org.smartbff.testsupport.FakeSmartServer;
+import org.smartbff.testsupport.MutableClock;
+import org.smartbff.testsupport.SmartTestResource;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/** What Redis holds: hashes for keys, sealed records for values, TTLs on everything. */
+@QuarkusTest
+@QuarkusTestResource(value = SmartTestResource.class, restrictToAnnotatedClass = false)
+class SessionStorageTest {
+
+    @SmartTestResource.Fake
+    FakeSmartServer fake;
+
+    @Inject
+    MutableClock clock;
+
+    @Inject
+    RedisDataSource redis;
+
+    @BeforeEach
+    void reset() {
+        fake.reset();
+        clock.reset();
+        redis.flushall();
+    }
+
+    @Test
+    void the_session_key_is_the_sha256_of_the_cookie_and_the_value_holds_no_plaintext() {
+        String cookie = BrowserLogin.login();
+        List<String> keys = redis.key().keys("smart-bff:*");
+        assertEquals(List.of("smart-bff:session:" + Hashes.sha256Hex(cookie)), keys);
+
+        String value = redis.value(String.class).get(keys.get(0));
+        assertTrue(value.startsWith("v1."), "sealed record format");
+        for (String token : fake.issuedAccessTokens()) {
+            assertFalse(value.contains(token));
+        }
+        for (String token : fake.issuedRefreshTokens()) {
+            assertFalse(value.contains(token));
+        }
+        assertFalse(value.contains("Practitioner/123"), "even the launch context is encrypted");
+        assertFalse(value.contains(cookie));
+    }
+
+    @Test
+    void a_pending_launch_is_keyed_by_the_hash_of_its_state_and_expires() {
+        String authorizeUrl = BrowserLogin.start().authorizeUrl();
+        String state = org.smartbff.smart.FormEncoding.parseQuery(java.net.URI.create(authorizeUrl).getRawQuery()).get("state");
+        String key = "smart-bff:launch:" + Hashes.sha256Hex(state);
+        assertEquals(List.of(key), redis.key().keys("smart-bff:*"));
+        long ttl = redis.key().pttl(key);
+        assertTrue(ttl > 590_000 && ttl <= 600_000, "about ten minutes: " + ttl);
+        assertFalse(redis.value(String.class).get(key).contains(state));
+    }
+
+    @Test
+    void the_session_ttl_never_exceeds_the_absolute_timeout() {
+        String cookie = BrowserLogin.login();
+        long ttl = redis.key().pttl("smart-bff:session:" + Hashes.sha256Hex(cookie));
+        assertTrue(ttl > 0 && ttl <= 12 * 3600 * 1000L, "offline session lives to its absolute end: " + ttl);
+    }
+
+    @Test
+    void a_tampered_session_record_is_no_session() {
+        String cookie = BrowserLogin.login();
+        String key = "smart-bff:session:" + Hashes.sha256Hex(cookie);
+        String value = redis.value(String.class).get(key);
+        char last = value.charAt(value.length() - 1);
+        redis.value(String.class).set(key, value.substring(0, value.length() - 1) + (last == 'A' ? 'B' : 'A'));
+        io.restassured.RestAssured.given().cookie(org.smartbff.session.SessionCookies.SESSION, cookie)
+                .when().get("/auth/session").then().statusCode(401);
+    }
+
+    @Test
+    void a_record_moved_to_another_key_does_not_open() {
+        String victim = BrowserLogin.login();
+        String attacker = BrowserLogin.login();
+        String victimValue = redis.value(String.class).get("smart-bff:session:" + Hashes.sha256Hex(victim));
+        redis.value(String.class).set("smart-bff:session:" + Hashes.sha256Hex(attacker), victimValue);
+        io.restassured.RestAssured.given().cookie(org.smartbff.session.SessionCookies.SESSION, attacker)
+                .when().get("/auth/session").then().statusCode(401);
+    }
+}
