@@ -16,6 +16,7 @@ import org.smartbff.session.PendingLaunchStore;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
+import org.smartbff.session.StoreUnavailableException;
 import org.smartbff.smart.AuthorizeRequest;
 import org.smartbff.smart.DiscoveryException;
 import org.smartbff.smart.IdTokenClaims;
@@ -89,7 +90,8 @@ public class LaunchService {
         return discovery.discover(server)
                 .onFailure(DiscoveryException.class)
                 .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
-                .flatMap(smart -> start(server, smart, server.scope(), null, target));
+                .flatMap(smart -> start(server, smart, server.scope(), null, target))
+                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException);
     }
 
     private Uni<Started> start(SmartServer server, SmartConfiguration smart, String scope, String launch, String returnTo) {
@@ -115,7 +117,9 @@ public class LaunchService {
             return Uni.createFrom().failure(new LaunchException(400, "invalid_request",
                     "The sign-in response carries no state. Please start again."));
         }
-        return pendingLaunches.take(callback.state()).flatMap(pending -> {
+        return pendingLaunches.take(callback.state())
+                .onFailure().transform(LaunchService::toLaunchException)
+                .flatMap(pending -> {
             if (pending == null) {
                 return Uni.createFrom().failure(new LaunchException(400, "invalid_state",
                         "This sign-in has already been completed or has expired. Please start again."));
@@ -200,6 +204,10 @@ public class LaunchService {
         }
         if (failure instanceof IdTokenException idToken) {
             return new LaunchException(400, "invalid_id_token", capitalize(idToken.getMessage()) + ".");
+        }
+        if (failure instanceof StoreUnavailableException) {
+            return new LaunchException(503, "temporarily_unavailable",
+                    "Sign-in is unavailable for a moment. Please try again shortly.");
         }
         if (failure instanceof DiscoveryException discovery) {
             return new LaunchException(502, "discovery_failed", capitalize(discovery.getMessage()) + ".");

@@ -14,6 +14,7 @@ import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
+import org.smartbff.session.StoreUnavailableException;
 import org.smartbff.token.AccessTokens;
 import org.smartbff.token.SessionExpiredException;
 import org.smartbff.token.TokenServiceUnavailableException;
@@ -152,9 +153,13 @@ public class FhirProxy {
         } else if (failure instanceof TokenServiceUnavailableException) {
             fail(context, 503, "transient", "token_refresh_unavailable",
                     "The authorization server is not available to refresh the session; try again shortly.");
+        } else if (failure instanceof StoreUnavailableException) {
+            LOG.warnf("Cannot serve a FHIR call: %s", failure.getMessage());
+            fail(context, 503, "transient", "session_store_unavailable",
+                    "The session store is not available; try again shortly.");
         } else {
-            LOG.errorf("Cannot serve a FHIR call: %s", failure.toString());
-            fail(context, 503, "transient", "unavailable", "The session store is not available; try again shortly.");
+            LOG.errorf(failure, "Unexpected failure serving a FHIR call");
+            fail(context, 500, "exception", "internal_error", "The call could not be served.");
         }
     }
 

@@ -30,13 +30,14 @@ public class PendingLaunchStore {
     /** Stores a launch under its state; NX, because a state is random and a clash means something is wrong. */
     public Uni<Void> put(String state, PendingLaunch launch, Duration ttl) {
         String key = key(state);
-        return values.set(key, sealed.seal(launch, key), new SetArgs().nx().px(ttl));
+        return values.set(key, sealed.seal(launch, key), new SetArgs().nx().px(ttl))
+                .onFailure().transform(StoreUnavailableException::wrap);
     }
 
     /** Takes the launch of this state (GETDEL): a replayed state finds nothing. Null when absent or unreadable. */
     public Uni<PendingLaunch> take(String state) {
         String key = key(state);
-        return values.getdel(key).map(value -> {
+        return values.getdel(key).onFailure().transform(StoreUnavailableException::wrap).map(value -> {
             if (value == null) {
                 return null;
             }

@@ -53,19 +53,21 @@ public class SessionStore {
     public Uni<Void> create(SessionId id, SessionRecord record) {
         String key = key(id);
         Instant now = clock.instant();
-        return values.set(key, sealed.seal(record, key), new SetArgs().nx().pxAt(endOfLife(record, now)));
+        return values.set(key, sealed.seal(record, key), new SetArgs().nx().pxAt(endOfLife(record, now)))
+                .onFailure().transform(StoreUnavailableException::wrap);
     }
 
     /** Replaces a session after a refresh, keeping its TTL; XX: a session logged out meanwhile stays gone. */
     public Uni<Void> replace(SessionId id, SessionRecord record) {
         String key = key(id);
-        return values.set(key, sealed.seal(record, key), new SetArgs().xx().keepttl());
+        return values.set(key, sealed.seal(record, key), new SetArgs().xx().keepttl())
+                .onFailure().transform(StoreUnavailableException::wrap);
     }
 
     /** The session, or null when there is none, it cannot be read, or it is past its absolute end. */
     public Uni<SessionRecord> find(SessionId id) {
         String key = key(id);
-        return values.get(key).flatMap(value -> {
+        return values.get(key).onFailure().transform(StoreUnavailableException::wrap).flatMap(value -> {
             if (value == null) {
                 return Uni.createFrom().nullItem();
             }
@@ -88,7 +90,7 @@ public class SessionStore {
     public Uni<Void> delete(SessionId id) {
         String key = key(id);
         lastTouched.remove(key);
-        return keys.del(key).replaceWithVoid();
+        return keys.del(key).onFailure().transform(StoreUnavailableException::wrap).replaceWithVoid();
     }
 
     private void touch(String key, SessionRecord record, Instant now) {

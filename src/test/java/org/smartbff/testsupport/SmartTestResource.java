@@ -9,7 +9,6 @@ import java.net.ServerSocket;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import redis.embedded.RedisServer;
 
 /**
  * The outside world of a smart-bff under test: a real Redis (the embedded-redis binary, on a free port of 127.0.0.1)
@@ -30,20 +29,21 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
     public @interface RedisPort {
     }
 
-    private RedisServer redis;
+    /** Marks the field of a test that receives the {@link RedisControl} of the test Redis. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface Redis {
+    }
+
+    private RedisControl redis;
     private int redisPort;
     private FakeSmartServer fake;
 
     @Override
     public Map<String, String> start() {
         redisPort = freePort();
-        try {
-            redis = RedisServer.newRedisServer().bind("127.0.0.1").port(redisPort)
-                    .setting("save \"\"").setting("appendonly no").build();
-            redis.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the test Redis", e);
-        }
+        redis = new RedisControl(redisPort);
+        redis.start();
         fake = FakeSmartServer.start();
         return Map.of(
                 "quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort,
@@ -58,6 +58,7 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
     public void inject(TestInjector injector) {
         injector.injectIntoFields(fake, new TestInjector.AnnotatedAndMatchesType(Fake.class, FakeSmartServer.class));
         injector.injectIntoFields(redisPort, new TestInjector.AnnotatedAndMatchesType(RedisPort.class, int.class));
+        injector.injectIntoFields(redis, new TestInjector.AnnotatedAndMatchesType(Redis.class, RedisControl.class));
     }
 
     @Override
@@ -66,11 +67,7 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
             fake.close();
         }
         if (redis != null) {
-            try {
-                redis.stop();
-            } catch (IOException ignored) {
-                // the process dies with the JVM anyway
-            }
+            redis.stop();
         }
     }
 
