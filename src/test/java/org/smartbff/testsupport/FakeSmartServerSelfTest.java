@@ -85,7 +85,15 @@ class FakeSmartServerSelfTest {
         assertTrue(oauthUris.getString("url").endsWith("/oauth-uris"));
         assertEquals(3, oauthUris.getJsonArray("extension").size());
 
-        assertEquals(2, server.requests().size());
+        JsonObject jwk = new JsonObject(get(server.baseUrl() + "/oauth/jwks", null).body())
+                .getJsonArray("keys").getJsonObject(0);
+        assertEquals("RSA", jwk.getString("kty"));
+        assertEquals("sig", jwk.getString("use"));
+        assertEquals("RS256", jwk.getString("alg"));
+        assertNotNull(jwk.getString("kid"));
+        assertNull(jwk.getString("d"), "private key material must not be published");
+
+        assertEquals(3, server.requests().size());
         assertEquals(2, server.fhirRequests().size());
     }
 
