@@ -10,9 +10,13 @@ import java.util.regex.Pattern;
  */
 public final class UpstreamPath {
 
-    /** RFC 3986 pchar without the characters a traversal needs; percent-escapes are checked separately. */
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9\\-._~!$&'()*+,;=:@%]+");
-    private static final Pattern BAD_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})|%2[eEfF]|%5[cC]|%00");
+    /**
+     * RFC 3986 pchar without {@code ;}: servlet containers drop {@code ;params} before normalising, so {@code ..;}
+     * would act as {@code ..} there, and FHIR paths never use matrix parameters. Percent-escapes are checked separately.
+     */
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9\\-._~!$&'()*+,=:@%]+");
+    /** Malformed escapes, encoded dot, slash, backslash, NUL, and an encoded percent (a double-encoding attempt). */
+    private static final Pattern BAD_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})|%2[eEfF]|%5[cC]|%00|%25");
 
     private UpstreamPath() {
     }

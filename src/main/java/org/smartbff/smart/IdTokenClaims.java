@@ -11,13 +11,17 @@ public record IdTokenClaims(String issuer, String subject, String fhirUser, Stri
         if (fhirUser == null) {
             return null;
         }
-        String[] segments = fhirUser.split("/");
-        // The type is the segment before the id, whether the reference is relative or absolute (possibly with _history).
-        for (int i = segments.length - 2; i >= 0; i--) {
-            if (!segments[i].isEmpty() && Character.isUpperCase(segments[i].charAt(0)) && !segments[i].equals("_history")) {
-                return segments[i];
-            }
+        String reference = fhirUser;
+        int history = reference.indexOf("/_history/");
+        if (history >= 0) {
+            reference = reference.substring(0, history);
         }
-        return null;
+        // [base/]Type/id: the type is the segment before the last, whether the reference is relative or absolute.
+        String[] segments = reference.split("/");
+        if (segments.length < 2) {
+            return null;
+        }
+        String type = segments[segments.length - 2];
+        return type.matches("[A-Z][A-Za-z]+") ? type : null;
     }
 }
