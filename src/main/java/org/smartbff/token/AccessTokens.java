@@ -38,6 +38,8 @@ import io.smallrye.mutiny.Uni;
 public class AccessTokens {
 
     private static final Logger LOG = Logger.getLogger(AccessTokens.class);
+    /** How often a replica waiting for another one's refresh looks at the session again. */
+    private static final java.time.Duration LOCK_POLL_INTERVAL = java.time.Duration.ofMillis(50);
 
     private final SessionStore sessions;
     private final SmartServers servers;
@@ -46,10 +48,12 @@ public class AccessTokens {
     private final IdTokenVerifier idTokens;
     private final SmartBffConfig.Token config;
     private final Clock clock;
+    private final RefreshLock lock;
     private final Map<String, Uni<SessionRecord>> inFlight = new ConcurrentHashMap<>();
 
     public AccessTokens(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
-            IdTokenVerifier idTokens, SmartBffConfig config, Clock clock) {
+            IdTokenVerifier idTokens, RefreshLock lock, SmartBffConfig config, Clock clock) {
+        this.lock = lock;
         this.sessions = sessions;
         this.servers = servers;
         this.discovery = discovery;
@@ -93,17 +97,52 @@ public class AccessTokens {
     }
 
     private Uni<SessionRecord> refresh(SessionId id) {
-        return sessions.find(id).flatMap(current -> {
-            if (current == null) {
-                return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
+        return refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos());
+    }
+
+    /**
+     * Across replicas: take the session's Redis lock, read the session again (another replica may have refreshed it
+     * since this request read it), refresh only if still due, save, give the lock back. A replica that finds the lock
+     * taken waits for the holder's result by re-reading the session, and takes the lock itself if the holder vanished.
+     */
+    private Uni<SessionRecord> refreshUnderLock(SessionId id, long giveUpAtNanos) {
+        return lock.tryAcquire(id, config.lockTimeout()).flatMap(owner -> {
+            if (owner == null) {
+                return waitForHolder(id, giveUpAtNanos);
             }
-            Instant now = clock.instant();
-            if (!current.accessTokenExpiresWithin(config.refreshSkew(), now)) {
-                // Someone else refreshed it since it was read.
-                return Uni.createFrom().item(current);
-            }
-            return refreshAtServer(id, current);
+            return sessions.find(id).flatMap(current -> refreshIfStillDue(id, current))
+                    .eventually(() -> lock.release(id, owner).onFailure().recoverWithNull());
         });
+    }
+
+    private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos) {
+        return Uni.createFrom().voidItem().onItem().delayIt().by(LOCK_POLL_INTERVAL)
+                .flatMap(ignored -> sessions.find(id))
+                .flatMap(current -> {
+                    if (current == null) {
+                        return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
+                    }
+                    if (!current.accessTokenExpiresWithin(config.refreshSkew(), clock.instant())) {
+                        LOG.debugf("Session %s was refreshed by another replica", id.logId());
+                        return Uni.createFrom().item(current);
+                    }
+                    if (System.nanoTime() - giveUpAtNanos > 0) {
+                        return Uni.createFrom().failure(new TokenServiceUnavailableException(
+                                "a refresh in progress on another replica did not finish in time"));
+                    }
+                    return refreshUnderLock(id, giveUpAtNanos);
+                });
+    }
+
+    private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current) {
+        if (current == null) {
+            return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
+        }
+        if (!current.accessTokenExpiresWithin(config.refreshSkew(), clock.instant())) {
+            // Someone else refreshed it since it was read.
+            return Uni.createFrom().item(current);
+        }
+        return refreshAtServer(id, current);
     }
 
     private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current) {
