@@ -35,6 +35,15 @@ public interface SmartBffConfig {
     /** The SMART servers this BFF may launch against, by a name of the operator's choosing. */
     Map<String, Server> servers();
 
+    /**
+     * A JWK Set file holding the private keys (RS384 and/or ES384) with which smart-bff signs {@code private_key_jwt}
+     * client assertions; {@code /.well-known/jwks.json} publishes their public halves. Mount it from a Kubernetes
+     * Secret. Several keys may be listed to rotate: for each algorithm the LAST key of that type in the file signs, the
+     * others are still published so assertions signed before a rotation keep verifying.
+     */
+    @WithName("jwks-file")
+    Optional<String> jwksFile();
+
     /** Session lifetime and the encryption of what is kept in Redis. */
     Session session();
 
@@ -64,6 +73,65 @@ public interface SmartBffConfig {
          */
         @WithDefault("openid fhirUser launch/patient patient/*.rs offline_access")
         String scope();
+
+        /**
+         * The scopes requested by an EHR launch ({@code /auth/launch}), space-separated; {@code launch} is added when
+         * missing. Defaults to {@code launch openid fhirUser patient/*.rs user/*.rs online_access}.
+         */
+        @WithName("ehr-scope")
+        @WithDefault("launch openid fhirUser patient/*.rs user/*.rs online_access")
+        String ehrScope();
+
+        /**
+         * How the BFF authenticates at the token endpoint: {@code none} (a public client; PKCE only),
+         * {@code client_secret_basic}, {@code client_secret_post} or {@code private_key_jwt}. Used for the code exchange
+         * and every refresh. Defaults to {@code none}.
+         */
+        @WithName("client-auth")
+        @WithDefault("none")
+        ClientAuth clientAuth();
+
+        /** The client secret for {@code client_secret_basic} and {@code client_secret_post}; map it from a Secret. */
+        @WithName("client-secret")
+        Optional<String> clientSecret();
+
+        /**
+         * The algorithm of {@code private_key_jwt} client assertions: {@code RS384} or {@code ES384}, the two SMART
+         * requires servers to support. A key of that type must be in {@code smart-bff.jwks-file}. Defaults to
+         * {@code RS384}.
+         */
+        @WithName("client-assertion-algorithm")
+        @WithDefault("RS384")
+        String clientAssertionAlgorithm();
+
+        /**
+         * Explicit endpoints for servers whose discovery is broken. When both {@code authorization-endpoint} and
+         * {@code token-endpoint} are set, discovery is skipped for this server.
+         */
+        Endpoints endpoints();
+    }
+
+    /** Endpoints given by configuration instead of discovery. */
+    interface Endpoints {
+        /** The authorization endpoint URL. */
+        Optional<String> authorization();
+
+        /** The token endpoint URL. */
+        Optional<String> token();
+
+        /** The revocation endpoint URL (RFC 7009), if any. */
+        Optional<String> revocation();
+
+        /** The JWK Set URL of the authorization server, to verify id tokens. */
+        Optional<String> jwks();
+
+        /** The authorization server's issuer, checked against the {@code iss} of id tokens. */
+        Optional<String> issuer();
+    }
+
+    /** Client authentication at the token endpoint. */
+    enum ClientAuth {
+        none, client_secret_basic, client_secret_post, private_key_jwt
     }
 
     interface Session {
@@ -117,6 +185,14 @@ public interface SmartBffConfig {
         @WithName("refresh-skew")
         @WithDefault("60S")
         Duration refreshSkew();
+
+        /**
+         * How long one replica may hold a session's refresh lock (and how long others wait for its result before
+         * answering 503). Longer than a token request can take. Defaults to {@code 10S}.
+         */
+        @WithName("lock-timeout")
+        @WithDefault("10S")
+        Duration lockTimeout();
     }
 
     interface Http {
@@ -134,5 +210,13 @@ public interface SmartBffConfig {
         @WithName("discovery-cache-ttl")
         @WithDefault("1H")
         Duration discoveryCacheTtl();
+
+        /**
+         * How long a failed discovery is remembered before it is tried again, so a broken server is not asked on every
+         * click. Defaults to {@code 10S}.
+         */
+        @WithName("discovery-failure-ttl")
+        @WithDefault("10S")
+        Duration discoveryFailureTtl();
     }
 }

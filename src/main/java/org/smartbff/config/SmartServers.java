@@ -6,6 +6,8 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.smartbff.config.SmartBffConfig.ClientAuth;
+
 /**
  * The configured SMART servers by name. A launch can only ever target one of these: an {@code iss} or server name that
  * is not configured is refused before any request leaves the BFF.
@@ -17,8 +19,7 @@ public class SmartServers {
     private final String defaultServer;
 
     public SmartServers(SmartBffConfig config) {
-        config.servers().forEach((name, server) -> byName.put(name, new SmartServer(name,
-                normalizeBaseUrl(server.fhirBaseUrl()), server.clientId(), server.scope())));
+        config.servers().forEach((name, server) -> byName.put(name, SmartServer.of(name, server)));
         if (byName.isEmpty()) {
             throw new IllegalStateException("no SMART server is configured: set smart-bff.servers.<name>.fhir-base-url "
                     + "and smart-bff.servers.<name>.client-id");
@@ -47,7 +48,55 @@ public class SmartServers {
         return byName.get(defaultServer);
     }
 
-    /** A configured SMART server. {@code fhirBaseUrl} is normalised (no trailing slash). */
-    public record SmartServer(String name, String fhirBaseUrl, String clientId, String scope) {
+    /** The server whose {@code fhir-base-url} is this {@code iss} (trailing slashes ignored), if configured. */
+    public Optional<SmartServer> byIssuer(String iss) {
+        if (iss == null || iss.isBlank()) {
+            return Optional.empty();
+        }
+        String normalized = normalizeBaseUrl(iss);
+        return byName.values().stream().filter(server -> server.fhirBaseUrl().equals(normalized)).findFirst();
+    }
+
+    /**
+     * A configured SMART server. {@code fhirBaseUrl} is normalised (no trailing slash).
+     *
+     * @param clientSecret null unless the client authenticates with a secret
+     * @param endpoints endpoints from configuration, used instead of discovery when complete
+     */
+    public record SmartServer(String name, String fhirBaseUrl, String clientId, String scope, String ehrScope,
+            ClientAuth clientAuth, String clientSecret, String clientAssertionAlgorithm, SmartBffConfig.Endpoints endpoints) {
+
+        static SmartServer of(String name, SmartBffConfig.Server server) {
+            String secret = server.clientSecret().filter(value -> !value.isBlank()).orElse(null);
+            ClientAuth auth = server.clientAuth();
+            if ((auth == ClientAuth.client_secret_basic || auth == ClientAuth.client_secret_post) && secret == null) {
+                throw new IllegalStateException("smart-bff.servers." + name + ".client-auth is " + auth
+                        + " but smart-bff.servers." + name + ".client-secret is not set");
+            }
+            String algorithm = server.clientAssertionAlgorithm().trim().toUpperCase(java.util.Locale.ROOT);
+            if (!algorithm.equals("RS384") && !algorithm.equals("ES384")) {
+                throw new IllegalStateException("smart-bff.servers." + name
+                        + ".client-assertion-algorithm must be RS384 or ES384, not " + algorithm);
+            }
+            return new SmartServer(name, normalizeBaseUrl(server.fhirBaseUrl()), server.clientId(), server.scope(),
+                    withLaunchScope(server.ehrScope()), auth, secret, algorithm, server.endpoints());
+        }
+
+        /** Whether the endpoints come from configuration rather than discovery. */
+        public boolean discoverySkipped() {
+            return endpoints.authorization().isPresent() && endpoints.token().isPresent();
+        }
+
+        /** The secret stays out of logs and error messages. */
+        @Override
+        public String toString() {
+            return "SmartServer[name=" + name + ", fhirBaseUrl=" + fhirBaseUrl + ", clientId=" + clientId
+                    + ", clientAuth=" + clientAuth + ", clientSecret=" + (clientSecret != null ? "present" : "absent") + "]";
+        }
+    }
+
+    /** An EHR launch must ask for {@code launch}, or the EHR's launch context cannot be granted. */
+    static String withLaunchScope(String scope) {
+        return org.smartbff.smart.Scopes.parse(scope).contains("launch") ? scope.trim() : "launch " + scope.trim();
     }
 }

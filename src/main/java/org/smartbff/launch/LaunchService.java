@@ -94,6 +94,30 @@ public class LaunchService {
                 .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException);
     }
 
+    /**
+     * Starts an EHR launch: {@code iss} must be the FHIR base of a configured server. An unknown {@code iss} is refused
+     * before any request leaves the BFF: it never fetches a URL a browser chose.
+     */
+    public Uni<Started> startEhr(String iss, String launch) {
+        if (iss == null || iss.isBlank() || launch == null || launch.isBlank()) {
+            return Uni.createFrom().failure(new LaunchException(400, "invalid_request",
+                    "An EHR launch needs both iss and launch."));
+        }
+        SmartServer server = servers.byIssuer(iss).orElse(null);
+        if (server == null) {
+            return Uni.createFrom().failure(new LaunchException(400, "unknown_iss",
+                    "This application is not set up for the FHIR server that launched it."));
+        }
+        if (launch.length() > 4096) {
+            return Uni.createFrom().failure(new LaunchException(400, "invalid_request", "The launch parameter is too long."));
+        }
+        return discovery.discover(server)
+                .onFailure(DiscoveryException.class)
+                .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
+                .flatMap(smart -> start(server, smart, server.ehrScope(), launch, config.appUrl()))
+                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException);
+    }
+
     private Uni<Started> start(SmartServer server, SmartConfiguration smart, String scope, String launch, String returnTo) {
         Pkce pkce = Pkce.generate();
         String state = RandomTokens.random256();
@@ -160,9 +184,8 @@ public class LaunchService {
     private Uni<IdTokenClaims> identity(TokenResponse response, SmartConfiguration smart, SmartServer server,
             PendingLaunch pending) {
         if (response.idToken() == null) {
-            if (pending.nonce() != null && Scopes.parse(response.scope()).contains("openid")) {
-                return Uni.createFrom().failure(new IdTokenException("openid was granted but no id token was issued"));
-            }
+            // Some servers issue no id token unless fhirUser or profile is granted too: a session without identity.
+            LOG.debugf("Server %s issued no id token; the session has no fhirUser", server.name());
             return Uni.createFrom().nullItem();
         }
         return idTokens.verifyAtLogin(response.idToken(), smart, server.clientId(), pending.nonce());

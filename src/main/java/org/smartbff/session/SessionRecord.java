@@ -19,16 +19,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param identity from the id token, null when {@code openid} was not granted
  * @param context the launch context members of the token response
  * @param expiresAt the absolute end of the session, whatever its use
+ * @param grantExpiresAt when the grant itself ends, 0 when unknown: the access token's expiry when there is no refresh
+ *        token, the refresh token's when the server said ({@code refresh_expires_in})
  */
 public record SessionRecord(String server, String accessToken, long accessTokenExpiresAt, String refreshToken,
-        String scope, IdTokenClaims identity, ObjectNode context, long createdAt, long expiresAt) {
+        String scope, IdTokenClaims identity, ObjectNode context, long createdAt, long expiresAt, long grantExpiresAt) {
 
     /** The record made at login from the first token response. */
     public static SessionRecord fromLogin(String server, TokenResponse tokens, String requestedScope,
             IdTokenClaims identity, Instant now, Duration absoluteTimeout) {
         return new SessionRecord(server, tokens.accessToken(), expiry(tokens, now), tokens.refreshToken(),
                 tokens.scope() != null ? tokens.scope() : requestedScope, identity, tokens.context(),
-                now.getEpochSecond(), now.plus(absoluteTimeout).getEpochSecond());
+                now.getEpochSecond(), now.plus(absoluteTimeout).getEpochSecond(),
+                grantExpiry(tokens, tokens.refreshToken(), now));
     }
 
     /**
@@ -36,10 +39,27 @@ public record SessionRecord(String server, String accessToken, long accessTokenE
      * that does not rotate keeps the old one valid), and a narrowed scope where the server said so.
      */
     public SessionRecord refreshed(TokenResponse tokens, IdTokenClaims newIdentity, Instant now) {
-        return new SessionRecord(server, tokens.accessToken(), expiry(tokens, now),
-                tokens.refreshToken() != null ? tokens.refreshToken() : refreshToken,
+        String nextRefreshToken = tokens.refreshToken() != null ? tokens.refreshToken() : refreshToken;
+        long nextGrantExpiry = tokens.refreshToken() == null && tokens.refreshExpiresIn() == null
+                ? grantExpiresAt // the same refresh token lives on with the life it had
+                : grantExpiry(tokens, nextRefreshToken, now);
+        return new SessionRecord(server, tokens.accessToken(), expiry(tokens, now), nextRefreshToken,
                 tokens.scope() != null ? tokens.scope() : scope, newIdentity != null ? newIdentity : identity,
-                context, createdAt, expiresAt);
+                context, createdAt, expiresAt, nextGrantExpiry);
+    }
+
+    private static long grantExpiry(TokenResponse tokens, String refreshToken, Instant now) {
+        if (refreshToken == null) {
+            return expiry(tokens, now);
+        }
+        // refresh_expires_in of 0 means "does not expire" at the servers that send it.
+        return tokens.refreshExpiresIn() != null && tokens.refreshExpiresIn() > 0
+                ? now.getEpochSecond() + tokens.refreshExpiresIn() : 0;
+    }
+
+    /** The end of the session's life: the absolute timeout, or sooner when the grant ends sooner. */
+    public long endsAt() {
+        return grantExpiresAt != 0 && grantExpiresAt < expiresAt ? grantExpiresAt : expiresAt;
     }
 
     private static long expiry(TokenResponse tokens, Instant now) {
@@ -62,7 +82,7 @@ public record SessionRecord(String server, String accessToken, long accessTokenE
     }
 
     public boolean expired(Instant now) {
-        return now.getEpochSecond() >= expiresAt;
+        return now.getEpochSecond() >= endsAt();
     }
 
     @Override

@@ -57,10 +57,13 @@ public class SessionStore {
                 .onFailure().transform(StoreUnavailableException::wrap);
     }
 
-    /** Replaces a session after a refresh, keeping its TTL; XX: a session logged out meanwhile stays gone. */
+    /**
+     * Replaces a session after a refresh, with the TTL the new grant allows; XX: a session logged out meanwhile stays
+     * gone.
+     */
     public Uni<Void> replace(SessionId id, SessionRecord record) {
         String key = key(id);
-        return values.set(key, sealed.seal(record, key), new SetArgs().xx().keepttl())
+        return values.set(key, sealed.seal(record, key), new SetArgs().xx().pxAt(endOfLife(record, clock.instant())))
                 .onFailure().transform(StoreUnavailableException::wrap);
     }
 
@@ -113,7 +116,7 @@ public class SessionStore {
 
     /** When the Redis record must be gone: the absolute end, or sooner by the idle timeout for an online session. */
     Instant endOfLife(SessionRecord record, Instant now) {
-        Instant absolute = Instant.ofEpochSecond(record.expiresAt());
+        Instant absolute = Instant.ofEpochSecond(record.endsAt());
         if (record.offline()) {
             return absolute;
         }

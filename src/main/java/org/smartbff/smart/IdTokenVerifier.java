@@ -46,18 +46,57 @@ public class IdTokenVerifier {
     }
 
     /**
-     * Verifies an id token from a code exchange per OpenID Connect Core 3.1.3.7: signature, {@code iss} (the discovery
-     * document's issuer, which is often not the FHIR base), {@code aud} contains the client id, {@code exp}, and
-     * {@code nonce}.
+     * Verifies an id token from a code exchange per OpenID Connect Core 3.1.3.7: signature, {@code iss} (see
+     * {@link #issuerAccepted}), {@code aud} contains the client id, {@code exp}, and {@code nonce}.
+     *
+     * <p>
+     * A nonce in the token must be the launch's. A token without one is accepted: the code was bound to this browser's
+     * launch by PKCE, which is what the nonce would add in the code flow (RFC 9700 2.1.1), and some SMART servers (older
+     * releases of the public SMART launcher) never echo it.
      */
     public Uni<IdTokenClaims> verifyAtLogin(String idToken, SmartConfiguration smart, String clientId, String nonce) {
         return verify(idToken, smart, clientId).map(jwt -> {
             String tokenNonce = stringClaim(jwt, "nonce");
-            if (nonce != null && !Hashes.constantTimeEquals(nonce, tokenNonce)) {
+            if (tokenNonce != null && !Hashes.constantTimeEquals(tokenNonce, nonce)) {
                 throw new IdTokenException("the id token's nonce does not match the launch");
             }
             return claims(jwt);
         });
+    }
+
+    /**
+     * The {@code iss} of an id token must be the discovery document's {@code issuer}. Some servers name another issuer
+     * in their id tokens than in discovery (the public SMART launcher signs as {@code {base}/auth/fhir} while
+     * discovering {@code {base}/fhir}); an issuer on the same origin as the token endpoint that handed over the token
+     * is accepted too, never one on another origin.
+     */
+    static boolean issuerAccepted(String issuer, SmartConfiguration smart) {
+        if (issuer == null || issuer.isBlank()) {
+            return false;
+        }
+        if (issuer.equals(smart.issuer())) {
+            return true;
+        }
+        return sameOrigin(issuer, smart.tokenEndpoint());
+    }
+
+    private static boolean sameOrigin(String a, String b) {
+        try {
+            URI first = URI.create(a);
+            URI second = URI.create(b);
+            return first.getScheme() != null && first.getScheme().equalsIgnoreCase(second.getScheme())
+                    && first.getHost() != null && first.getHost().equalsIgnoreCase(second.getHost())
+                    && effectivePort(first) == effectivePort(second);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static int effectivePort(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     /**
@@ -85,13 +124,15 @@ public class IdTokenVerifier {
             return Uni.createFrom().failure(new IdTokenException("the server publishes no jwks_uri to verify id tokens"));
         }
         String cached = jwksByUrl.get(smart.jwksUri());
-        Uni<JsonWebToken> fresh = fetchJwks(smart.jwksUri())
-                .flatMap(jwks -> parseOffLoop(idToken, jwks, smart.issuer(), clientId));
-        if (cached == null) {
-            return fresh;
-        }
-        return parseOffLoop(idToken, cached, smart.issuer(), clientId)
-                .onFailure(IdTokenException.class).recoverWithUni(() -> fresh);
+        Uni<JsonWebToken> fresh = fetchJwks(smart.jwksUri()).flatMap(jwks -> parseOffLoop(idToken, jwks, clientId));
+        // A token that does not verify against the cached keys gets one try with freshly fetched ones (rotation).
+        Uni<JsonWebToken> verified = cached == null ? fresh
+                : parseOffLoop(idToken, cached, clientId).onFailure(IdTokenException.class).recoverWithUni(() -> fresh);
+        return verified.invoke(jwt -> {
+            if (!issuerAccepted(jwt.getIssuer(), smart)) {
+                throw new IdTokenException("the id token was issued by an unexpected issuer");
+            }
+        });
     }
 
     private Uni<String> fetchJwks(String url) {
@@ -100,19 +141,16 @@ public class IdTokenVerifier {
                 .invoke(jwks -> jwksByUrl.put(url, jwks));
     }
 
-    private static Uni<JsonWebToken> parseOffLoop(String idToken, String jwks, String issuer, String clientId) {
-        return Uni.createFrom().item(() -> parse(idToken, jwks, issuer, clientId))
+    private static Uni<JsonWebToken> parseOffLoop(String idToken, String jwks, String clientId) {
+        return Uni.createFrom().item(() -> parse(idToken, jwks, clientId))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
-    private static JsonWebToken parse(String idToken, String jwks, String issuer, String clientId) {
+    private static JsonWebToken parse(String idToken, String jwks, String clientId) {
         JWTAuthContextInfo context = new JWTAuthContextInfo();
         context.setPublicKeyContent(jwks);
         context.setSignatureAlgorithm(ALGORITHMS);
         context.setClockSkew(CLOCK_SKEW_SECONDS);
-        if (issuer != null) {
-            context.setIssuedBy(issuer);
-        }
         if (clientId != null) {
             context.setExpectedAudience(Set.of(clientId));
         }
@@ -120,7 +158,7 @@ public class IdTokenVerifier {
             return new DefaultJWTParser(context).parse(idToken);
         } catch (ParseException e) {
             // The parser's message may quote claims; the token itself is never part of it, but keep the message generic.
-            throw new IdTokenException("the id token did not verify (signature, issuer, audience or expiry)");
+            throw new IdTokenException("the id token did not verify (signature, audience or expiry)");
         }
     }
 

@@ -11,7 +11,19 @@ import com.fasterxml.jackson.databind.JsonNode;
  * follow the specification.
  */
 public record SmartConfiguration(String issuer, String authorizationEndpoint, String tokenEndpoint, String jwksUri,
-        String revocationEndpoint, List<String> codeChallengeMethodsSupported, List<String> capabilities) {
+        String revocationEndpoint, List<String> codeChallengeMethodsSupported, List<String> capabilities, Source source) {
+
+    /** Where the endpoints came from. */
+    public enum Source {
+        /** {@code .well-known/smart-configuration} (SMART 2, and 1.0 servers that publish it). */
+        WELL_KNOWN,
+        /** The {@code oauth-uris} extension of the CapabilityStatement (SMART 1.0 servers). */
+        CAPABILITY_STATEMENT,
+        /** {@code smart-bff.servers.<name>.endpoints.*}. */
+        CONFIGURATION
+    }
+
+    static final String OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
 
     /**
      * Reads a discovery document. Relative endpoint URLs are resolved against the FHIR base.
@@ -30,12 +42,54 @@ public record SmartConfiguration(String issuer, String authorizationEndpoint, St
         return new SmartConfiguration(text(document, "issuer"), authorize, token,
                 resolve(fhirBaseUrl, text(document, "jwks_uri")),
                 resolve(fhirBaseUrl, text(document, "revocation_endpoint")),
-                strings(document, "code_challenge_methods_supported"), strings(document, "capabilities"));
+                strings(document, "code_challenge_methods_supported"), strings(document, "capabilities"),
+                Source.WELL_KNOWN);
     }
 
-    /** Whether PKCE S256 is offered, which SMART App Launch 2 requires and smart-bff insists on. */
+    /**
+     * Reads the endpoints from a CapabilityStatement's {@code rest[].security} {@code oauth-uris} extension, the SMART
+     * 1.0 way. Such a server cannot declare PKCE support; smart-bff sends S256 anyway.
+     *
+     * @throws DiscoveryException when the statement names no authorize and token endpoints
+     */
+    public static SmartConfiguration fromCapabilityStatement(JsonNode statement, String fhirBaseUrl) {
+        if (statement == null || !"CapabilityStatement".equals(statement.path("resourceType").asText())) {
+            throw new DiscoveryException("the metadata is not a CapabilityStatement");
+        }
+        for (JsonNode rest : statement.path("rest")) {
+            for (JsonNode extension : rest.path("security").path("extension")) {
+                if (OAUTH_URIS.equals(extension.path("url").asText())) {
+                    String authorize = null;
+                    String token = null;
+                    String revoke = null;
+                    for (JsonNode uri : extension.path("extension")) {
+                        String value = resolve(fhirBaseUrl, text(uri, "valueUri"));
+                        switch (uri.path("url").asText()) {
+                            case "authorize" -> authorize = value;
+                            case "token" -> token = value;
+                            case "revoke" -> revoke = value;
+                            default -> {
+                                // register, manage, introspect: not used by the BFF
+                            }
+                        }
+                    }
+                    if (authorize != null && token != null) {
+                        return new SmartConfiguration(null, authorize, token, null, revoke, List.of(), List.of(),
+                                Source.CAPABILITY_STATEMENT);
+                    }
+                }
+            }
+        }
+        throw new DiscoveryException("the CapabilityStatement names no SMART authorize and token endpoints");
+    }
+
+    /**
+     * Whether PKCE S256 is offered, which SMART App Launch 2 requires and smart-bff insists on. Only a
+     * {@code .well-known} document can say so; for endpoints from a CapabilityStatement or configuration S256 is sent
+     * regardless (a server without PKCE ignores it).
+     */
     public boolean supportsS256() {
-        return codeChallengeMethodsSupported.contains(Pkce.METHOD);
+        return source != Source.WELL_KNOWN || codeChallengeMethodsSupported.contains(Pkce.METHOD);
     }
 
     private static String text(JsonNode document, String name) {

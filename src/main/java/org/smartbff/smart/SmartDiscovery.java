@@ -3,6 +3,7 @@ package org.smartbff.smart;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,10 @@ import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Discovers a configured server's endpoints from {@code {iss}/.well-known/smart-configuration}, cached per server. A
- * fetch in flight is shared by everyone who asks meanwhile; a failure is not cached, so the next launch tries again.
+ * Finds a configured server's endpoints: {@code {iss}/.well-known/smart-configuration} first; where that is missing
+ * (an HTTP error, not JSON, or no endpoints), the {@code oauth-uris} of the CapabilityStatement at {@code {iss}/metadata};
+ * or the endpoints given in configuration, with no request at all. Results are cached per server, a failure briefly.
+ * A fetch in flight is shared by everyone who asks meanwhile.
  */
 @ApplicationScoped
 public class SmartDiscovery {
@@ -51,41 +54,80 @@ public class SmartDiscovery {
 
     /** The server's SMART configuration; fails with a {@link DiscoveryException} whose message a person can read. */
     public Uni<SmartConfiguration> discover(SmartServer server) {
+        if (server.discoverySkipped()) {
+            return Uni.createFrom().item(() -> configured(server));
+        }
         Instant now = clock.instant();
         Cached cached = cache.compute(server.name(), (name, current) -> current != null && now.isBefore(current.until())
                 ? current
                 : new Cached(fetch(server).memoize().indefinitely(), now.plus(config.discoveryCacheTtl())));
-        return cached.configuration().onFailure().invoke(() -> cache.remove(server.name(), cached));
+        // A failure stays cached only briefly, so a broken server is not asked on every click but recovers quickly.
+        return cached.configuration().onFailure().invoke(() -> cache.computeIfPresent(server.name(),
+                (name, current) -> current == cached
+                        ? new Cached(current.configuration(), clock.instant().plus(config.discoveryFailureTtl()))
+                        : current));
+    }
+
+    /** Forgets what was discovered, e.g. when a token endpoint answers as if it had moved. */
+    public void forget(SmartServer server) {
+        cache.remove(server.name());
     }
 
     private Uni<SmartConfiguration> fetch(SmartServer server) {
         String url = server.fhirBaseUrl() + "/.well-known/smart-configuration";
         return http.get(url, "application/json")
-                .onFailure().transform(failure -> new DiscoveryException(describe(server, failure), failure))
-                .map(body -> {
-                    SmartConfiguration configuration = SmartConfiguration.parse(readJson(body), server.fhirBaseUrl());
+                .map(body -> SmartConfiguration.parse(readJson(body, "the SMART configuration"), server.fhirBaseUrl()))
+                .onFailure(failure -> !unreachable(failure)).recoverWithUni(failure -> {
+                    LOG.infof("No usable SMART configuration at server %s (%s); reading its CapabilityStatement",
+                            server.name(), failure instanceof DiscoveryException ? failure.getMessage() : describe(failure));
+                    return fromMetadata(server);
+                })
+                .onFailure().transform(failure -> failure instanceof DiscoveryException ? failure
+                        : new DiscoveryException("the SMART configuration of server '" + server.name() + "' "
+                                + describe(failure), failure))
+                .map(configuration -> {
                     if (!configuration.supportsS256()) {
                         throw new DiscoveryException("the SMART server '" + server.name()
                                 + "' does not offer PKCE S256 (code_challenge_methods_supported), which smart-bff requires");
                     }
-                    LOG.infof("Discovered SMART server %s: authorize %s, token %s", server.name(),
-                            configuration.authorizationEndpoint(), configuration.tokenEndpoint());
+                    LOG.infof("Discovered SMART server %s from %s: authorize %s, token %s", server.name(),
+                            configuration.source(), configuration.authorizationEndpoint(), configuration.tokenEndpoint());
                     return configuration;
                 });
     }
 
-    private static JsonNode readJson(String body) {
+    private Uni<SmartConfiguration> fromMetadata(SmartServer server) {
+        return http.get(server.fhirBaseUrl() + "/metadata", "application/fhir+json, application/json;q=0.9")
+                .onFailure().transform(failure -> new DiscoveryException("neither the SMART configuration nor the "
+                        + "CapabilityStatement of server '" + server.name() + "' could be read (metadata "
+                        + describe(failure) + ")", failure))
+                .map(body -> SmartConfiguration.fromCapabilityStatement(readJson(body, "the CapabilityStatement"),
+                        server.fhirBaseUrl()));
+    }
+
+    private static SmartConfiguration configured(SmartServer server) {
+        SmartBffConfig.Endpoints endpoints = server.endpoints();
+        return new SmartConfiguration(endpoints.issuer().orElse(null), endpoints.authorization().orElseThrow(),
+                endpoints.token().orElseThrow(), endpoints.jwks().orElse(null), endpoints.revocation().orElse(null),
+                List.of(), List.of(), SmartConfiguration.Source.CONFIGURATION);
+    }
+
+    /** A server that cannot be reached at all will not serve its metadata either. */
+    private static boolean unreachable(Throwable failure) {
+        return !(failure instanceof WebApplicationException) && !(failure instanceof DiscoveryException);
+    }
+
+    private static JsonNode readJson(String body, String what) {
         try {
             return JSON.readTree(body);
         } catch (Exception e) {
-            throw new DiscoveryException("the SMART configuration is not JSON");
+            throw new DiscoveryException(what + " is not JSON");
         }
     }
 
-    private static String describe(SmartServer server, Throwable failure) {
-        String what = failure instanceof WebApplicationException web
+    private static String describe(Throwable failure) {
+        return failure instanceof WebApplicationException web
                 ? "answered HTTP " + web.getResponse().getStatus()
                 : "could not be reached";
-        return "the SMART configuration of server '" + server.name() + "' " + what;
     }
 }

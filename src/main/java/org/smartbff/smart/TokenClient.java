@@ -15,6 +15,7 @@ import io.quarkus.oidc.client.OidcClientException;
 import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.oidc.client.Tokens;
 import io.quarkus.oidc.client.runtime.OidcClientConfig;
+import io.quarkus.oidc.common.runtime.config.OidcClientCommonConfig.Credentials.Secret;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -27,12 +28,17 @@ public class TokenClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Client assertions live one minute: well within SMART's five, long enough for clock skew. */
+    private static final int ASSERTION_LIFESPAN_SECONDS = 60;
+
     private final OidcClients oidcClients;
+    private final ClientKeys clientKeys;
     private final SmartBffConfig.Http http;
     private final Map<String, Uni<OidcClient>> clients = new ConcurrentHashMap<>();
 
-    public TokenClient(OidcClients oidcClients, SmartBffConfig config) {
+    public TokenClient(OidcClients oidcClients, ClientKeys clientKeys, SmartBffConfig config) {
         this.oidcClients = oidcClients;
+        this.clientKeys = clientKeys;
         this.http = config.http();
     }
 
@@ -74,6 +80,28 @@ public class TokenClient {
                 .grant(OidcClientConfig.Grant.Type.CODE);
         if (smart.revocationEndpoint() != null) {
             builder.revokePath(smart.revocationEndpoint());
+        }
+        switch (server.clientAuth()) {
+            case none -> {
+                // A public client: client_id in the form, PKCE proves possession.
+            }
+            case client_secret_basic -> builder.credentials().clientSecret().value(server.clientSecret())
+                    .method(Secret.Method.BASIC).end().end();
+            case client_secret_post -> builder.credentials().clientSecret().value(server.clientSecret())
+                    .method(Secret.Method.POST).end().end();
+            case private_key_jwt -> {
+                ClientKeys.SigningKey key = clientKeys.signingKey(server.clientAssertionAlgorithm())
+                        .orElseThrow(() -> new IllegalStateException("server " + server.name() + " uses private_key_jwt with "
+                                + server.clientAssertionAlgorithm() + " but smart-bff.jwks-file holds no such key"));
+                // iss = sub = client id and aud = the token endpoint are the library's defaults; jti and iat are
+                // added to every assertion.
+                builder.credentials().jwt()
+                        .key(key.privateKeyPem())
+                        .signatureAlgorithm(key.algorithm())
+                        .tokenKeyId(key.keyId())
+                        .lifespan(ASSERTION_LIFESPAN_SECONDS)
+                        .end().end();
+            }
         }
         return builder.build();
     }

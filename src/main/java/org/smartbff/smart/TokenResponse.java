@@ -14,9 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code fhirContext}, {@code need_patient_banner}, vendor extensions...
  *
  * @param expiresIn seconds, null when the server did not say
+ * @param refreshExpiresIn seconds the refresh token lives, a common extension (Keycloak, others), null when not said
  */
 public record TokenResponse(String accessToken, String tokenType, Long expiresIn, String refreshToken, String scope,
-        String idToken, ObjectNode context) {
+        String idToken, ObjectNode context, Long refreshExpiresIn) {
 
     /** Members about the tokens themselves; everything else is launch context. */
     private static final Set<String> TOKEN_MEMBERS = Set.of("access_token", "token_type", "expires_in",
@@ -45,7 +46,7 @@ public record TokenResponse(String accessToken, String tokenType, Long expiresIn
             }
         }
         return new TokenResponse(accessToken, tokenType, expiresIn(json.get("expires_in")), text(json, "refresh_token"),
-                text(json, "scope"), text(json, "id_token"), context);
+                text(json, "scope"), text(json, "id_token"), context, expiresIn(json.get("refresh_expires_in")));
     }
 
     private static Long expiresIn(JsonNode node) {

@@ -36,11 +36,22 @@ public class AuthResource {
     @GET
     @Path("/login")
     public Uni<Response> login(@QueryParam("server") String server, @QueryParam("return_to") String returnTo) {
-        return launches.startStandalone(server, returnTo).map(started -> Response.status(Response.Status.FOUND)
+        return launches.startStandalone(server, returnTo).map(AuthResource::redirectToAuthorize);
+    }
+
+    private static Response redirectToAuthorize(LaunchService.Started started) {
+        return Response.status(Response.Status.FOUND)
                 .location(URI.create(started.authorizeUrl()))
                 .header("Set-Cookie", SessionCookies.launchBinding(started.binding(), started.bindingLifetime()))
                 .header("Cache-Control", "no-store")
-                .build());
+                .build();
+    }
+
+    /** EHR launch: the EHR opens {@code GET /auth/launch?iss=...&launch=...} (the launch URL registered there). */
+    @GET
+    @Path("/launch")
+    public Uni<Response> launch(@QueryParam("iss") String iss, @QueryParam("launch") String launch) {
+        return launches.startEhr(iss, launch).map(AuthResource::redirectToAuthorize);
     }
 
     /** Where the authorization server sends the browser back: {@code ?code&state} or {@code ?error&state}. */
@@ -56,7 +67,7 @@ public class AuthResource {
                         // A new id at every login: a session id planted before login is worth nothing (no fixation).
                         .header("Set-Cookie", SessionCookies.session(completed.sessionId(),
                                 completed.session().offline() ? java.time.Duration.ofSeconds(
-                                        completed.session().expiresAt() - completed.session().createdAt()) : null))
+                                        completed.session().endsAt() - completed.session().createdAt()) : null))
                         .header("Set-Cookie", SessionCookies.expiredLaunchBinding())
                         .header("Cache-Control", "no-store")
                         // The callback URL carries the code: do not hand it on as a Referer.

@@ -37,7 +37,7 @@ public final class SessionView {
         view.put("scope", record.scope());
         view.put("scopes", Scopes.parse(record.scope()).values());
         view.put("offline", record.offline());
-        view.put("expires_at", Instant.ofEpochSecond(record.expiresAt()).toString());
+        view.put("expires_at", Instant.ofEpochSecond(record.endsAt()).toString());
         Map<String, JsonNode> extensions = new LinkedHashMap<>();
         if (record.context() != null) {
             for (Iterator<Map.Entry<String, JsonNode>> it = record.context().fields(); it.hasNext();) {
