@@ -48,13 +48,17 @@ public class SmartServers {
         return byName.get(defaultServer);
     }
 
-    /** The server whose {@code fhir-base-url} is this {@code iss} (trailing slashes ignored), if configured. */
+    /**
+     * The server whose {@code fhir-base-url} is this {@code iss} (trailing slashes ignored), if configured. When several
+     * servers share a base (one EHR, several client registrations), the first by name wins.
+     */
     public Optional<SmartServer> byIssuer(String iss) {
         if (iss == null || iss.isBlank()) {
             return Optional.empty();
         }
         String normalized = normalizeBaseUrl(iss);
-        return byName.values().stream().filter(server -> server.fhirBaseUrl().equals(normalized)).findFirst();
+        return byName.values().stream().filter(server -> server.fhirBaseUrl().equals(normalized))
+                .min(java.util.Comparator.comparing(SmartServer::name));
     }
 
     /**

@@ -119,7 +119,7 @@ public class ClientKeys {
             return "RS384";
         }
         if (key instanceof EllipticCurveJsonWebKey ec && key.getPrivateKey() instanceof ECPrivateKey) {
-            if (!EllipticCurves.P384.equals(ec.getCurveName()) || (declared != null && !declared.equals("ES384"))) {
+            if (!EllipticCurves.P_384.equals(ec.getCurveName()) || (declared != null && !declared.equals("ES384"))) {
                 throw new IllegalStateException("EC key " + key.getKeyId() + " must be a P-384 key for ES384");
             }
             return "ES384";

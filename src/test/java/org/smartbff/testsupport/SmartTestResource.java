@@ -6,6 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.net.ServerSocket;
+import java.util.HashMap;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -35,6 +36,9 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
     public @interface Redis {
     }
 
+    /** The secret of the confidential test clients; the fake is told the same one. */
+    public static final String CLIENT_SECRET = "test-client-secret-3f9a";
+
     private RedisControl redis;
     private int redisPort;
     private FakeSmartServer fake;
@@ -45,13 +49,33 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         redis = new RedisControl(redisPort);
         redis.start();
         fake = FakeSmartServer.start();
-        return Map.of(
-                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort,
-                "smart-bff.public-url", "https://bff.example.test",
-                "smart-bff.default-server", "fake",
-                "smart-bff.servers.fake.fhir-base-url", fake.fhirBase(),
-                "smart-bff.servers.fake.client-id", fake.clientId(),
-                "smart-bff.servers.fake.scope", "openid fhirUser launch/patient patient/*.rs offline_access");
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort);
+        config.put("smart-bff.public-url", "https://bff.example.test");
+        config.put("smart-bff.default-server", "fake");
+        // A fixed key for this run, so that a second service graph in the same test (another "replica") reads the
+        // same records.
+        config.put("smart-bff.session.encryption-key", TestKeys.randomEncryptionKey());
+        config.put("smart-bff.jwks-file", TestKeys.writeClientJwks().toString());
+        server(config, "fake", "none");
+        server(config, "fake-basic", "client_secret_basic");
+        server(config, "fake-post", "client_secret_post");
+        server(config, "fake-rs384", "private_key_jwt");
+        server(config, "fake-es384", "private_key_jwt");
+        config.put("smart-bff.servers.fake-es384.client-assertion-algorithm", "ES384");
+        return config;
+    }
+
+    /** Every test server is the same fake, reached with another client authentication. */
+    private void server(Map<String, String> config, String name, String clientAuth) {
+        String prefix = "smart-bff.servers." + name + ".";
+        config.put(prefix + "fhir-base-url", fake.fhirBase());
+        config.put(prefix + "client-id", fake.clientId());
+        config.put(prefix + "scope", "openid fhirUser launch/patient patient/*.rs offline_access");
+        config.put(prefix + "client-auth", clientAuth);
+        if (clientAuth.startsWith("client_secret")) {
+            config.put(prefix + "client-secret", CLIENT_SECRET);
+        }
     }
 
     @Override
