@@ -1,0 +1,291 @@
+package org.smartbff.proxy.rewrite;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Rewrites the FHIR server's base URL to the BFF's public FHIR mount in a JSON response body, while it streams.
+ *
+ * <p>
+ * FHIR servers write their own absolute base into {@code Bundle.link[].url}, {@code entry[].fullUrl} and
+ * references; behind the proxy those URLs would send the browser past the BFF (and break paging). Every occurrence of
+ * the upstream base is replaced, in two spellings: plain ({@code https://ehr.example/fhir}) and with every slash
+ * JSON-escaped ({@code https:\/\/ehr.example\/fhir}), which some serialisers emit; the escaped form is replaced by the
+ * public base escaped the same way. Other spellings (a slash written as a Unicode escape, only some slashes escaped,
+ * a different letter case or scheme) are left alone: the match is literal.
+ *
+ * <p>
+ * An occurrence is replaced only when it is followed by a boundary, so that {@code .../fhir2} or {@code .../fhirx}
+ * stay as they are. A boundary is one of {@code / ? # "} or {@code \} (the start of an escape such as {@code \/} or
+ * {@code \"}), or the end of the stream: a URL inside a JSON string always ends with {@code "}, so the end of the
+ * stream right after the base only happens for a truncated or non-JSON body, where rewriting is the useful choice.
+ *
+ * <p>
+ * Matching is done on bytes, never on decoded text. That is safe for UTF-8 bodies: the patterns are ASCII, and no
+ * byte of a UTF-8 multi-byte sequence is in the ASCII range, so a pattern can never match inside one, nor can a
+ * replacement split one. Only JSON is handled (see {@link #isRewritable(String)}); XML would need the
+ * {@code &amp;}-escaped forms and is out of scope.
+ *
+ * <p>
+ * <b>Cost model.</b> Each chunk is scanned once with a tight loop looking for the first byte of the patterns; only at
+ * such a byte are the patterns compared, and most comparisons fail on the next byte or two. A chunk without a match
+ * is returned as it is (or a slice of it, when its tail is held back): no copy at all when its bytes are on the heap,
+ * one copy otherwise. A chunk with matches costs one bulk copy of the unchanged runs plus the replacements into one
+ * new buffer. When the previous chunk ended with the beginning of a possible match (at most the longest pattern
+ * length, in bytes, is held back), the held bytes and the new chunk are joined into one array first: one more copy,
+ * for that chunk only. Nothing is allocated per byte, and memory does not grow with the body.
+ *
+ * <p>
+ * For the caller: only a body without {@code Content-Encoding} can be rewritten (a compressed one is bytes this class
+ * cannot see into), and its length changes, so {@code Content-Length} has to go (send it chunked).
+ *
+ * <p>
+ * Not thread-safe: one instance per response, fed in order from the event loop.
+ */
+public final class StreamingUrlRewriter {
+
+    private static final int NO_MATCH = -1;
+    private static final int NEED_MORE = -2;
+
+    /** Plain and escaped spelling of the upstream base; one entry when the two are the same. */
+    private final byte[][] patterns;
+    /** {@code replacements[i]} replaces {@code patterns[i]}. */
+    private final byte[][] replacements;
+    /** First bytes of the patterns, for the scan; the same when there is only one pattern. */
+    private final byte first0;
+    private final byte first1;
+
+    /** Bytes held back from the previous chunk: the beginning of a possible match. */
+    private final byte[] held;
+    private int heldLength;
+    private boolean finished;
+
+    /**
+     * @param upstreamBase the FHIR server's base, without a trailing slash, e.g. {@code https://ehr.example/fhir}
+     * @param publicBase the BFF's public FHIR mount, without a trailing slash, e.g. {@code https://bff.example/fhir}
+     * @throws IllegalArgumentException when a base is empty, ends with a slash, or has a byte that is not printable
+     *         ASCII or that JSON would escape ({@code "} and {@code \})
+     */
+    public StreamingUrlRewriter(String upstreamBase, String publicBase) {
+        requireBase("upstreamBase", upstreamBase);
+        requireBase("publicBase", publicBase);
+        byte[] plain = ascii(upstreamBase);
+        byte[] escaped = ascii(escapeSlashes(upstreamBase));
+        if (plain.length == escaped.length) {
+            // No slash at all: both spellings are the same, one pattern is enough.
+            patterns = new byte[][] { plain };
+            replacements = new byte[][] { ascii(publicBase) };
+        } else {
+            patterns = new byte[][] { plain, escaped };
+            replacements = new byte[][] { ascii(publicBase), ascii(escapeSlashes(publicBase)) };
+        }
+        first0 = patterns[0][0];
+        first1 = patterns[patterns.length - 1][0];
+        held = new byte[patterns[patterns.length - 1].length];
+    }
+
+    /**
+     * Takes the next chunk of the body and returns what can be sent now; that may be empty, and may share memory with
+     * {@code chunk} (do not change the chunk afterwards). Holds back at most {@link #maxHeldBytes()} bytes that could be
+     * the beginning of a match.
+     */
+    public Buffer feed(Buffer chunk) {
+        if (finished) {
+            throw new IllegalStateException("feed after finish");
+        }
+        int length = chunk.length();
+        if (length == 0) {
+            return Buffer.buffer(0);
+        }
+        if (heldLength == 0) {
+            ByteBuf view = chunk.getByteBuf();
+            if (view.hasArray()) {
+                return process(view.array(), view.arrayOffset() + view.readerIndex(), length, chunk);
+            }
+            return process(chunk.getBytes(), 0, length, chunk);
+        }
+        // The held bytes may be completed by this chunk: scan both as one array.
+        byte[] joined = new byte[heldLength + length];
+        System.arraycopy(held, 0, joined, 0, heldLength);
+        chunk.getBytes(0, length, joined, heldLength);
+        heldLength = 0;
+        return process(joined, 0, joined.length, null);
+    }
+
+    /** Ends the body and returns the rest: the held bytes, rewritten if they end with a match. */
+    public Buffer finish() {
+        if (finished) {
+            return Buffer.buffer(0);
+        }
+        finished = true;
+        if (heldLength == 0) {
+            return Buffer.buffer(0);
+        }
+        byte[] rest = new byte[heldLength];
+        System.arraycopy(held, 0, rest, 0, heldLength);
+        heldLength = 0;
+        return process(rest, 0, rest.length, null);
+    }
+
+    /** The most bytes {@link #feed} ever holds back: the length of the longest pattern. */
+    public int maxHeldBytes() {
+        return held.length;
+    }
+
+    /** Bytes held back right now; for tests. */
+    int heldBytes() {
+        return heldLength;
+    }
+
+    /**
+     * Rewrites {@code bytes[offset, offset + length)}, keeps a possibly incomplete match at its end in {@link #held},
+     * and returns the rest. {@code original}, when not null, is a buffer holding exactly these bytes, returned (or
+     * sliced) as it is when nothing needs replacing.
+     */
+    private Buffer process(byte[] bytes, int offset, int length, Buffer original) {
+        int end = offset + length;
+        int pos = offset;
+        int copiedUpTo = offset;
+        int keepFrom = end;
+        Buffer out = null;
+        while ((pos = nextCandidate(bytes, pos, end)) < end) {
+            int match = matchAt(bytes, pos, end);
+            if (match == NEED_MORE) {
+                keepFrom = pos;
+                break;
+            }
+            if (match == NO_MATCH) {
+                pos++;
+                continue;
+            }
+            if (out == null) {
+                // Room for the chunk and a few replacements; the buffer grows if needed.
+                out = Buffer.buffer(length + 256);
+            }
+            out.appendBytes(bytes, copiedUpTo, pos - copiedUpTo).appendBytes(replacements[match]);
+            pos += patterns[match].length;
+            copiedUpTo = pos;
+        }
+        heldLength = end - keepFrom;
+        System.arraycopy(bytes, keepFrom, held, 0, heldLength);
+        if (out != null) {
+            return out.appendBytes(bytes, copiedUpTo, keepFrom - copiedUpTo);
+        }
+        // Nothing replaced: everything up to keepFrom passes unchanged.
+        if (original != null) {
+            return keepFrom == end ? original : original.slice(0, keepFrom - offset);
+        }
+        return Buffer.buffer(keepFrom - offset).appendBytes(bytes, offset, keepFrom - offset);
+    }
+
+    /** The first index in {@code [from, end)} holding the first byte of a pattern, or {@code end}. */
+    private int nextCandidate(byte[] bytes, int from, int end) {
+        byte a = first0;
+        byte b = first1;
+        for (int i = from; i < end; i++) {
+            byte c = bytes[i];
+            if (c == a || c == b) {
+                return i;
+            }
+        }
+        return end;
+    }
+
+    /**
+     * Whether a pattern, followed by a boundary, starts at {@code pos}: the index of that pattern, {@link #NO_MATCH},
+     * or {@link #NEED_MORE} when the bytes run out before it can be decided (never once {@link #finished}).
+     */
+    private int matchAt(byte[] bytes, int pos, int end) {
+        int result = NO_MATCH;
+        for (int p = 0; p < patterns.length; p++) {
+            int r = matchPattern(patterns[p], bytes, pos, end);
+            if (r == NEED_MORE) {
+                result = NEED_MORE;
+            } else if (r != NO_MATCH) {
+                // The spellings differ at the first slash, so at most one of them can match here.
+                return p;
+            }
+        }
+        return result;
+    }
+
+    /** {@code 0} when {@code pattern} and a boundary are at {@code pos}; else {@link #NO_MATCH} or {@link #NEED_MORE}. */
+    private int matchPattern(byte[] pattern, byte[] bytes, int pos, int end) {
+        int n = pattern.length;
+        int available = Math.min(n, end - pos);
+        for (int k = 0; k < available; k++) {
+            if (bytes[pos + k] != pattern[k]) {
+                return NO_MATCH;
+            }
+        }
+        if (pos + n < end) {
+            return isBoundary(bytes[pos + n]) ? 0 : NO_MATCH;
+        }
+        // Bytes ran out inside the pattern, or right after it. The end of the body counts as a boundary.
+        if (finished) {
+            return available == n ? 0 : NO_MATCH;
+        }
+        return NEED_MORE;
+    }
+
+    private static boolean isBoundary(byte b) {
+        return b == '/' || b == '?' || b == '#' || b == '"' || b == '\\';
+    }
+
+    /**
+     * Rewrites a header value such as {@code Location} or {@code Content-Location}: a URL that starts with
+     * {@code upstreamBase} followed by its end, {@code /}, {@code ?} or {@code #} gets {@code publicBase} instead of
+     * that prefix; anything else (including null) is returned unchanged.
+     */
+    public static String rewriteUrl(String url, String upstreamBase, String publicBase) {
+        if (url == null || !url.startsWith(upstreamBase)) {
+            return url;
+        }
+        int n = upstreamBase.length();
+        if (url.length() > n) {
+            char next = url.charAt(n);
+            if (next != '/' && next != '?' && next != '#') {
+                return url;
+            }
+        }
+        return publicBase + url.substring(n);
+    }
+
+    /**
+     * Whether a body of this {@code Content-Type} is rewritten: FHIR JSON and plain JSON ({@code application/fhir+json},
+     * {@code application/json}, and the older {@code application/json+fhir}), with any parameters, in any letter case.
+     * Everything else is not: XML (out of scope, see the class comment), binary, images, a missing type.
+     */
+    public static boolean isRewritable(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        return type.equals("application/fhir+json") || type.equals("application/json")
+                || type.equals("application/json+fhir");
+    }
+
+    private static void requireBase(String name, String base) {
+        if (base == null || base.isEmpty() || base.endsWith("/")) {
+            throw new IllegalArgumentException(name + " must be non-empty and have no trailing slash: " + base);
+        }
+        for (int i = 0; i < base.length(); i++) {
+            char c = base.charAt(i);
+            if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+                throw new IllegalArgumentException(name + " must be printable ASCII without \" or \\: " + base);
+            }
+        }
+    }
+
+    private static String escapeSlashes(String s) {
+        return s.replace("/", "\\/");
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,132 @@
+package org.smartbff.proxy.rewrite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.smartbff.proxy.rewrite.Rewrites.reference;
+import static org.smartbff.proxy.rewrite.Rewrites.run;
+import static org.smartbff.proxy.rewrite.Rewrites.runRandomly;
+import static org.smartbff.proxy.rewrite.Rewrites.utf8;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Many chunkings of the same body give the same output as the String-based reference: no chunk boundary, wherever it
+ * falls in or next to a match, changes the result.
+ */
+class StreamingUrlRewriterPropertyTest {
+
+    /** The base of the HAPI server the sample was taken from. */
+    static final String UP = "http://127.0.0.1:8088/fhir";
+    /** Longer than {@link #UP}, so that a missed or doubled replacement also shows in the length. */
+    static final String PUB = "https://bff.example.org/smart/fhir";
+    static final int[] MAX_CHUNKS = { 1, 2, 3, 5, 8, 17, 31, 64, 257, 1024, 8192, 65536 };
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void sampleBundleInRandomChunks() throws IOException {
+        String bundle = sample();
+        String expected = reference(bundle, UP, PUB);
+        // The reference did its job on this sample: 57 fullUrls and 2 links, nothing of the upstream left.
+        assertEquals(59, count(expected, PUB));
+        assertFalse(expected.contains(UP));
+        assertEquals(PUB + "?_getpages=ec4945d6-b282-4f79-99d4-9e1cb9c37843&_getpagesoffset=57&_count=57"
+                + "&_bundletype=searchset", nextLink(expected));
+        checkChunkings(bundle, expected, 20240601L);
+    }
+
+    @Test
+    void escapedSampleBundleInRandomChunks() throws IOException {
+        String bundle = sample();
+        // JSON has no slash outside strings, so escaping every slash escapes exactly those inside strings.
+        String escaped = bundle.replace("/", "\\/");
+        assertEquals(JSON.readTree(bundle), JSON.readTree(escaped), "the escaped variant is the same JSON");
+        String expected = reference(escaped, UP, PUB);
+        assertEquals(59, count(expected, PUB.replace("/", "\\/")));
+        assertEquals(JSON.readTree(reference(bundle, UP, PUB)), JSON.readTree(expected));
+        checkChunkings(escaped, expected, 77L);
+    }
+
+    /**
+     * Bodies made of the pieces that make the cases hard: parts of both spellings of the base, boundary and
+     * non-boundary characters, multi-byte characters, in random order and random chunks.
+     */
+    @Test
+    void adversarialBodiesInRandomChunks() {
+        String[] pieces = { UP, UP, UP.replace("/", "\\/"), "http:", "http://", "http:\\/\\/", "127.0.0.1:8088",
+                "/fhir", "\\/fhir", "fhir", "h", "ht", "/", "\\", "\\/", "\"", "?", "#", "2", "x", " ", "é", "😀",
+                UP.substring(0, 20), UP.replace("/", "\\/").substring(0, 17) };
+        Random random = new Random(4242L);
+        for (int body = 0; body < 200; body++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(120);
+            for (int i = 0; i < length; i++) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String input = text.toString();
+            checkChunkings(input, reference(input, UP, PUB), random.nextLong());
+        }
+    }
+
+    /** Every way to cut a tricky body in two and in three pieces. */
+    @Test
+    void everySplitPoint() {
+        String input = "{\"a\":\"" + UP + "/x\",\"b\":\"" + UP.replace("/", "\\/") + "\\/y\",\"c\":\"" + UP + "2\",\"d\":\""
+                + UP + "\"}" + UP;
+        String expected = reference(input, UP, PUB);
+        byte[] bytes = utf8(input);
+        for (int i = 0; i <= bytes.length; i++) {
+            assertEquals(expected, run(new StreamingUrlRewriter(UP, PUB), bytes, i), "split at " + i);
+            for (int j = 0; i + j <= bytes.length; j++) {
+                assertEquals(expected, run(new StreamingUrlRewriter(UP, PUB), bytes, i, j), "split at " + i + ", " + j);
+            }
+        }
+    }
+
+    private static void checkChunkings(String input, String expected, long seed) {
+        byte[] bytes = utf8(input);
+        Random random = new Random(seed);
+        int[] ones = new int[bytes.length];
+        Arrays.fill(ones, 1);
+        assertEquals(expected, run(new StreamingUrlRewriter(UP, PUB), bytes, ones), "1-byte chunks");
+        assertEquals(expected, run(new StreamingUrlRewriter(UP, PUB), bytes), "one chunk");
+        for (int round = 0; round < 100; round++) {
+            int maxChunk = MAX_CHUNKS[round % MAX_CHUNKS.length];
+            assertEquals(expected, runRandomly(new StreamingUrlRewriter(UP, PUB), bytes, random, maxChunk),
+                    "seed " + seed + ", round " + round + ", chunks up to " + maxChunk);
+        }
+    }
+
+    private static String nextLink(String bundle) throws IOException {
+        for (JsonNode link : JSON.readTree(bundle).get("link")) {
+            if (link.get("relation").asText().equals("next")) {
+                return link.get("url").asText();
+            }
+        }
+        return null;
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    private static String sample() throws IOException {
+        try (InputStream in = StreamingUrlRewriterPropertyTest.class
+                .getResourceAsStream("/rewrite/Observation-searchset.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
