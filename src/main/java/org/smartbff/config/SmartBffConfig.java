@@ -53,6 +53,47 @@ public interface SmartBffConfig {
     /** Outbound HTTP to SMART and FHIR servers. */
     Http http();
 
+    /** The {@code /fhir} proxy. */
+    Proxy proxy();
+
+    interface Proxy {
+        /** The largest request body forwarded; larger ones get 413. Defaults to {@code 16M}. */
+        @WithName("max-request-body")
+        @WithDefault("16M")
+        io.quarkus.runtime.configuration.MemorySize maxRequestBody();
+
+        /**
+         * Request bodies up to this size are kept while forwarded, so a call the FHIR server rejects with 401 can be sent
+         * again after a refresh; larger bodies are streamed and not retried. Defaults to {@code 64K}.
+         */
+        @WithName("replay-buffer")
+        @WithDefault("64K")
+        io.quarkus.runtime.configuration.MemorySize replayBuffer();
+
+        /**
+         * Rewrite the FHIR server's absolute URLs (Bundle links, fullUrl, references, Location) in JSON responses to the
+         * BFF's {@code /fhir}, so paging works through the proxy. Defaults to {@code true}.
+         */
+        @WithName("rewrite-urls")
+        @WithDefault("true")
+        boolean rewriteUrls();
+
+        /**
+         * Refuse, before forwarding, calls that no granted scope allows (SMART v1 and v2). Defaults to {@code true}.
+         */
+        @WithName("enforce-scopes")
+        @WithDefault("true")
+        boolean enforceScopes();
+
+        /**
+         * For sessions whose data scopes are all {@code patient/}: keep reads of Patient and searches within the launch
+         * patient. Defaults to {@code true}.
+         */
+        @WithName("patient-compartment-check")
+        @WithDefault("true")
+        boolean patientCompartmentCheck();
+    }
+
     /** One SMART on FHIR server (an EHR's FHIR endpoint and its authorization server). */
     interface Server {
         /**

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -88,16 +89,30 @@ public class AccessTokens {
         return refresh;
     }
 
-    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record) {
-        String key = id.hash();
-        // The entry is removed when the refresh ends; a later caller then starts from the saved session.
-        return inFlight.computeIfAbsent(key, ignored -> refresh(id)
-                .onTermination().invoke(() -> inFlight.remove(key))
-                .memoize().indefinitely());
+    /**
+     * The FHIR server rejected this access token (401) although it had not expired by our clock (revoked, or a clock
+     * difference): refresh now, unless the session already holds another token.
+     */
+    public Uni<SessionRecord> afterRejection(SessionId id, SessionRecord rejected) {
+        if (rejected.refreshToken() == null) {
+            return Uni.createFrom().failure(new SessionExpiredException("the access token was rejected and cannot be refreshed"));
+        }
+        return single(id, () -> refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos(),
+                current -> current.accessToken().equals(rejected.accessToken())));
     }
 
-    private Uni<SessionRecord> refresh(SessionId id) {
-        return refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos());
+    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record) {
+        return single(id, () -> refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos(),
+                current -> current.accessTokenExpiresWithin(config.refreshSkew(), clock.instant())));
+    }
+
+    /** One refresh per session in this process: callers meanwhile share it. */
+    private Uni<SessionRecord> single(SessionId id, java.util.function.Supplier<Uni<SessionRecord>> refresh) {
+        String key = id.hash();
+        // The entry is removed when the refresh ends; a later caller then starts from the saved session.
+        return inFlight.computeIfAbsent(key, ignored -> refresh.get()
+                .onTermination().invoke(() -> inFlight.remove(key))
+                .memoize().indefinitely());
     }
 
     /**
@@ -105,24 +120,24 @@ public class AccessTokens {
      * since this request read it), refresh only if still due, save, give the lock back. A replica that finds the lock
      * taken waits for the holder's result by re-reading the session, and takes the lock itself if the holder vanished.
      */
-    private Uni<SessionRecord> refreshUnderLock(SessionId id, long giveUpAtNanos) {
+    private Uni<SessionRecord> refreshUnderLock(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due) {
         return lock.tryAcquire(id, config.lockTimeout()).flatMap(owner -> {
             if (owner == null) {
-                return waitForHolder(id, giveUpAtNanos);
+                return waitForHolder(id, giveUpAtNanos, due);
             }
-            return sessions.find(id).flatMap(current -> refreshIfStillDue(id, current))
+            return sessions.find(id).flatMap(current -> refreshIfStillDue(id, current, due))
                     .eventually(() -> lock.release(id, owner).onFailure().recoverWithNull());
         });
     }
 
-    private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos) {
+    private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due) {
         return Uni.createFrom().voidItem().onItem().delayIt().by(LOCK_POLL_INTERVAL)
                 .flatMap(ignored -> sessions.find(id))
                 .flatMap(current -> {
                     if (current == null) {
                         return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
                     }
-                    if (!current.accessTokenExpiresWithin(config.refreshSkew(), clock.instant())) {
+                    if (!due.test(current)) {
                         LOG.debugf("Session %s was refreshed by another replica", id.logId());
                         return Uni.createFrom().item(current);
                     }
@@ -130,15 +145,15 @@ public class AccessTokens {
                         return Uni.createFrom().failure(new TokenServiceUnavailableException(
                                 "a refresh in progress on another replica did not finish in time"));
                     }
-                    return refreshUnderLock(id, giveUpAtNanos);
+                    return refreshUnderLock(id, giveUpAtNanos, due);
                 });
     }
 
-    private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current) {
+    private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current, Predicate<SessionRecord> due) {
         if (current == null) {
             return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
         }
-        if (!current.accessTokenExpiresWithin(config.refreshSkew(), clock.instant())) {
+        if (!due.test(current)) {
             // Someone else refreshed it since it was read.
             return Uni.createFrom().item(current);
         }

@@ -1,0 +1,163 @@
+package org.smartbff.proxy;
+
+import org.smartbff.config.SmartBffConfig;
+import org.smartbff.config.SmartServers.SmartServer;
+import org.smartbff.proxy.rewrite.StreamingUrlRewriter;
+import org.smartbff.session.SessionId;
+import org.smartbff.session.SessionRecord;
+import org.smartbff.token.AccessTokens;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * One browser call on its way to the FHIR server and back. Runs on the request's event loop throughout.
+ *
+ * <p>
+ * The request body is either kept (when small, so the call can be sent again after a refresh if the server answers
+ * 401) or streamed with a size limit. The response body is streamed back; JSON bodies pass through a
+ * {@link StreamingUrlRewriter} so the server's absolute URLs point at the BFF.
+ */
+final class ProxiedCall {
+
+    private final RoutingContext context;
+    private final Context eventLoop;
+    private final HttpClient client;
+    private final AccessTokens accessTokens;
+    private final SmartBffConfig config;
+    private final SessionId sessionId;
+    private final SmartServer server;
+    private final String target;
+    private final String publicFhirBase;
+    /** The kept request body, or null when there is none or it is streamed. */
+    private final Buffer body;
+    private final boolean streamsBody;
+    private boolean retried;
+
+    ProxiedCall(RoutingContext context, Context eventLoop, HttpClient client, AccessTokens accessTokens,
+            SmartBffConfig config, SessionId sessionId, SmartServer server, String target, String publicFhirBase,
+            Buffer body, boolean streamsBody) {
+        this.context = context;
+        this.eventLoop = eventLoop;
+        this.client = client;
+        this.accessTokens = accessTokens;
+        this.config = config;
+        this.sessionId = sessionId;
+        this.server = server;
+        this.target = target;
+        this.publicFhirBase = publicFhirBase;
+        this.body = body;
+        this.streamsBody = streamsBody;
+    }
+
+    void send(SessionRecord session) {
+        HttpServerRequest request = context.request();
+        RequestOptions options = new RequestOptions()
+                .setMethod(request.method())
+                .setAbsoluteURI(target)
+                .setFollowRedirects(false)
+                .setIdleTimeout(config.http().upstreamTimeout().toMillis());
+        client.request(options).onComplete(created -> {
+            if (created.failed()) {
+                ProxyErrors.upstreamFailed(context, created.cause());
+                return;
+            }
+            HttpClientRequest upstream = created.result();
+            ProxyHeaders.copyRequestHeaders(request.headers(), upstream.headers());
+            upstream.putHeader(HttpHeaderNames.AUTHORIZATION, "Bearer " + session.accessToken());
+            Future<HttpClientResponse> sent;
+            if (body != null) {
+                sent = upstream.send(body);
+            } else if (streamsBody) {
+                sent = upstream.send(new LimitedReadStream(request, config.proxy().maxRequestBody().asLongValue()));
+            } else {
+                sent = upstream.send();
+            }
+            sent.onSuccess(response -> received(session, response))
+                    .onFailure(failure -> ProxyErrors.upstreamFailed(context, failure));
+        });
+    }
+
+    private void received(SessionRecord session, HttpClientResponse upstream) {
+        if (upstream.statusCode() == 401 && !retried && !streamsBody) {
+            // The server no longer takes this token (revoked early, or our clocks disagree): refresh once and replay.
+            retried = true;
+            upstream.body();
+            accessTokens.afterRejection(sessionId, session)
+                    .emitOn(task -> eventLoop.runOnContext(ignored -> task.run()))
+                    .subscribe().with(this::send, failure -> ProxyErrors.failed(context, failure));
+            return;
+        }
+        relay(upstream);
+    }
+
+    private void relay(HttpClientResponse upstream) {
+        HttpServerResponse response = context.response();
+        int status = upstream.statusCode();
+        String upstreamBase = server.fhirBaseUrl();
+        MultiMap headers = response.headers();
+        ProxyHeaders.copyResponseHeaders(upstream.headers(), headers);
+        for (String name : new String[] { "location", "content-location" }) {
+            String url = headers.get(name);
+            if (url != null) {
+                String rewritten = StreamingUrlRewriter.rewriteUrl(url, upstreamBase, publicFhirBase);
+                if (status >= 300 && status < 400 && name.equals("location") && rewritten.equals(url) && isAbsolute(url)) {
+                    // A redirect out of the FHIR base is never followed with the token, nor handed to the browser.
+                    upstream.request().reset();
+                    ProxyErrors.fail(context, 502, "transient", "upstream_redirect_refused",
+                            "The FHIR server redirected outside its base URL; the redirect was not followed.");
+                    return;
+                }
+                headers.set(name, rewritten);
+            }
+        }
+        response.setStatusCode(status);
+        boolean rewrite = config.proxy().rewriteUrls()
+                && StreamingUrlRewriter.isRewritable(upstream.getHeader(HttpHeaderNames.CONTENT_TYPE))
+                && upstream.getHeader(HttpHeaderNames.CONTENT_ENCODING) == null;
+        if (rewrite) {
+            // The length changes with the URLs.
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            response.setChunked(true);
+            streamRewritten(upstream, response, new StreamingUrlRewriter(upstreamBase, publicFhirBase));
+            return;
+        }
+        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            response.setChunked(true);
+        }
+        upstream.pipeTo(response).onFailure(failure -> response.reset());
+    }
+
+    private static void streamRewritten(HttpClientResponse upstream, HttpServerResponse response,
+            StreamingUrlRewriter rewriter) {
+        upstream.handler(chunk -> {
+            Buffer out = rewriter.feed(chunk);
+            if (out.length() > 0) {
+                response.write(out);
+            }
+            if (response.writeQueueFull()) {
+                // The browser reads slower than the server sends: stop reading upstream until it catches up.
+                upstream.pause();
+                response.drainHandler(ignored -> upstream.resume());
+            }
+        });
+        upstream.exceptionHandler(failure -> response.reset());
+        upstream.endHandler(ignored -> response.end(rewriter.finish()));
+        response.closeHandler(ignored -> upstream.request().reset());
+    }
+
+    private static boolean isAbsolute(String url) {
+        return url.regionMatches(true, 0, "http:", 0, 5) || url.regionMatches(true, 0, "https:", 0, 6)
+                || url.startsWith("//");
+    }
+}

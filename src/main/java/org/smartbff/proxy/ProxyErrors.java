@@ -1,0 +1,66 @@
+package org.smartbff.proxy;
+
+import java.util.concurrent.TimeoutException;
+
+import org.jboss.logging.Logger;
+import org.smartbff.session.StoreUnavailableException;
+import org.smartbff.token.SessionExpiredException;
+import org.smartbff.token.TokenServiceUnavailableException;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/** Every error answer of {@code /fhir}, in one place: an OperationOutcome with a stable code, never a stack trace. */
+final class ProxyErrors {
+
+    private static final Logger LOG = Logger.getLogger(ProxyErrors.class);
+
+    private ProxyErrors() {
+    }
+
+    /** Maps what went wrong before or while forwarding to the status the SPA can act on. */
+    static void failed(RoutingContext context, Throwable failure) {
+        if (failure instanceof SessionExpiredException) {
+            fail(context, 401, "login", "session_expired", "The session has ended; log in again.");
+        } else if (failure instanceof TokenServiceUnavailableException) {
+            fail(context, 503, "transient", "token_refresh_unavailable",
+                    "The authorization server is not available to refresh the session; try again shortly.");
+        } else if (failure instanceof StoreUnavailableException) {
+            LOG.warnf("Cannot serve a FHIR call: %s", failure.getMessage());
+            fail(context, 503, "transient", "session_store_unavailable",
+                    "The session store is not available; try again shortly.");
+        } else if (failure instanceof BodyTooLargeException) {
+            fail(context, 413, "too-long", "request_too_large", "The request body is larger than this proxy accepts.");
+        } else {
+            LOG.errorf(failure, "Unexpected failure serving a FHIR call");
+            fail(context, 500, "exception", "internal_error", "The call could not be served.");
+        }
+    }
+
+    static void upstreamFailed(RoutingContext context, Throwable failure) {
+        if (failure instanceof BodyTooLargeException) {
+            failed(context, failure);
+        } else if (failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")) {
+            fail(context, 504, "timeout", "upstream_timeout", "The FHIR server did not answer in time.");
+        } else {
+            LOG.warnf("FHIR server unreachable: %s", failure.getMessage());
+            fail(context, 502, "transient", "upstream_unreachable", "The FHIR server could not be reached.");
+        }
+    }
+
+    static void fail(RoutingContext context, int status, String issueType, String code, String text) {
+        HttpServerResponse response = context.response();
+        // Whatever body the browser sent is not going anywhere: let it drain.
+        context.request().resume();
+        if (response.headWritten()) {
+            // Too late for a status: cut the connection so the browser sees a failure, not a truncated success.
+            response.reset();
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaderNames.CONTENT_TYPE, OperationOutcomes.CONTENT_TYPE)
+                .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .end(OperationOutcomes.of(issueType, code, text));
+    }
+}
