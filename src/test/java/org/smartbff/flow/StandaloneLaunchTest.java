@@ -41,6 +41,9 @@ class StandaloneLaunchTest {
     @Inject
     MutableClock clock;
 
+    @SmartTestResource.PublicUrl
+    String publicUrl;
+
     @BeforeEach
     void reset() {
         fake.reset();
@@ -55,7 +58,7 @@ class StandaloneLaunchTest {
         Map<String, String> params = FormEncoding.parseQuery(location.getRawQuery());
         assertEquals("code", params.get("response_type"));
         assertEquals(fake.clientId(), params.get("client_id"));
-        assertEquals("https://bff.example.test/auth/callback", params.get("redirect_uri"));
+        assertEquals(publicUrl + "/auth/callback", params.get("redirect_uri"));
         assertEquals("openid fhirUser launch/patient patient/*.rs offline_access", params.get("scope"));
         assertEquals(fake.fhirBase(), params.get("aud"));
         assertEquals("S256", params.get("code_challenge_method"));
@@ -114,7 +117,7 @@ class StandaloneLaunchTest {
         Map<String, String> form = FormEncoding.parseQuery(token.body());
         assertEquals("authorization_code", form.get("grant_type"));
         assertEquals(challenge, Pkce.challengeOf(form.get("code_verifier")));
-        assertEquals("https://bff.example.test/auth/callback", form.get("redirect_uri"));
+        assertEquals(publicUrl + "/auth/callback", form.get("redirect_uri"));
         assertEquals(fake.clientId(), form.get("client_id"));
     }
 

@@ -40,6 +40,7 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String CLIENT_SECRET = "test-client-secret-3f9a";
 
     private RedisControl redis;
+    private int bffPort;
     private int redisPort;
     private FakeSmartServer fake;
 
@@ -51,7 +52,11 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         fake = FakeSmartServer.start();
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort);
-        config.put("smart-bff.public-url", "https://bff.example.test");
+        // A port chosen here rather than by Quarkus, so the public URL (and the redirect URI a real browser follows in
+        // the end-to-end test) is known before the application starts.
+        bffPort = freePort();
+        config.put("quarkus.http.test-port", Integer.toString(bffPort));
+        config.put("smart-bff.public-url", publicUrl());
         config.put("smart-bff.default-server", "fake");
         // A fixed key for this run, so that a second service graph in the same test (another "replica") reads the
         // same records.
@@ -78,8 +83,19 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    private String publicUrl() {
+        return "http://localhost:" + bffPort;
+    }
+
+    /** Marks a String field of a test that receives the BFF's public URL ({@code smart-bff.public-url}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface PublicUrl {
+    }
+
     @Override
     public void inject(TestInjector injector) {
+        injector.injectIntoFields(publicUrl(), new TestInjector.AnnotatedAndMatchesType(PublicUrl.class, String.class));
         injector.injectIntoFields(fake, new TestInjector.AnnotatedAndMatchesType(Fake.class, FakeSmartServer.class));
         injector.injectIntoFields(redisPort, new TestInjector.AnnotatedAndMatchesType(RedisPort.class, int.class));
         injector.injectIntoFields(redis, new TestInjector.AnnotatedAndMatchesType(Redis.class, RedisControl.class));
