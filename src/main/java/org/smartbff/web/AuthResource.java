@@ -12,6 +12,15 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.smartbff.web.openapi.ErrorDocument;
+import org.smartbff.web.openapi.SessionDocument;
 import org.smartbff.launch.LaunchService;
 import org.smartbff.launch.LaunchService.Callback;
 import org.smartbff.session.SessionCookies;
@@ -22,6 +31,7 @@ import io.smallrye.mutiny.Uni;
 
 /** The browser-facing auth endpoints: login and callback (navigations), session and logout ({@code fetch}). */
 @Path("/auth")
+@Tag(name = "auth", description = "SMART App Launch on the server side, and the session it leaves")
 public class AuthResource {
 
     private final LaunchService launches;
@@ -35,6 +45,13 @@ public class AuthResource {
     /** Standalone launch: {@code GET /auth/login[?server=name][&return_to=/path]}. */
     @GET
     @Path("/login")
+    @Operation(summary = "Start a standalone launch", description = "A browser navigation. Redirects to the authorization server "
+            + "and sets a short-lived launch binding cookie. Errors are an HTML page, or JSON when only JSON is accepted.")
+    @APIResponse(responseCode = "302", description = "To the authorization endpoint")
+    @APIResponse(responseCode = "400", description = "Unknown server or a return_to that is not a local path",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "502", description = "The server could not be discovered",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> login(@QueryParam("server") String server, @QueryParam("return_to") String returnTo) {
         return launches.startStandalone(server, returnTo).map(AuthResource::redirectToAuthorize);
     }
@@ -50,6 +67,11 @@ public class AuthResource {
     /** EHR launch: the EHR opens {@code GET /auth/launch?iss=...&launch=...} (the launch URL registered there). */
     @GET
     @Path("/launch")
+    @Operation(summary = "Start an EHR launch", description = "The launch URL to register in the EHR. iss must be the FHIR base "
+            + "of a configured server; nothing is fetched for any other.")
+    @APIResponse(responseCode = "302", description = "To the authorization endpoint")
+    @APIResponse(responseCode = "400", description = "Missing or unknown iss, or no launch",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> launch(@QueryParam("iss") String iss, @QueryParam("launch") String launch) {
         return launches.startEhr(iss, launch).map(AuthResource::redirectToAuthorize);
     }
@@ -57,6 +79,13 @@ public class AuthResource {
     /** Where the authorization server sends the browser back: {@code ?code&state} or {@code ?error&state}. */
     @GET
     @Path("/callback")
+    @Operation(summary = "Complete a launch", description = "Where the authorization server sends the browser back. Sets the "
+            + "session cookie and redirects to the app.")
+    @APIResponse(responseCode = "302", description = "To the app, with the session cookie")
+    @APIResponse(responseCode = "400", description = "Replayed or unknown state, another browser's launch, an OAuth error",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "403", description = "The user did not grant access (access_denied)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> callback(@QueryParam("code") String code, @QueryParam("state") String state,
             @QueryParam("error") String error, @QueryParam("error_description") String errorDescription,
             @QueryParam("iss") String issuer, @CookieParam(SessionCookies.LAUNCH_BINDING) String binding) {
@@ -79,6 +108,13 @@ public class AuthResource {
     @GET
     @Path("/session")
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The launch context", description = "For the SPA's fetch. Never contains a token.")
+    @APIResponse(responseCode = "200", description = "The session",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = SessionDocument.class)))
+    @APIResponse(responseCode = "401", description = "No session (error no_session)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "503", description = "The session store is unavailable",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> session(@CookieParam(SessionCookies.SESSION) String cookie) {
         SessionId id = SessionId.parse(cookie).orElse(null);
         if (id == null) {
@@ -92,6 +128,11 @@ public class AuthResource {
     @POST
     @Path("/logout")
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "End the session", description = "Deletes the session and expires the cookie. Needs X-CSRF: 1.")
+    @Parameter(name = "X-CSRF", in = ParameterIn.HEADER, required = true, description = "Must be 1")
+    @APIResponse(responseCode = "204", description = "Logged out (also when there was no session)")
+    @APIResponse(responseCode = "403", description = "The X-CSRF header is missing (error csrf_header_missing)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> logout(@HeaderParam(Csrf.HEADER) String csrf, @CookieParam(SessionCookies.SESSION) String cookie) {
         if (!Csrf.valid(csrf)) {
             return Uni.createFrom().item(ErrorResponses.json(403, "csrf_header_missing",
