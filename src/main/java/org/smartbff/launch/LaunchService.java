@@ -32,6 +32,9 @@ import org.smartbff.smart.TokenEndpointException;
 import org.smartbff.smart.TokenResponse;
 
 import io.smallrye.mutiny.Uni;
+import org.smartbff.observe.Audit;
+import org.smartbff.observe.BffMetrics;
+import org.smartbff.observe.JsonNodeText;
 
 /**
  * The SMART App Launch on the server side: starting a launch (state, nonce, PKCE, binding) and completing it at the
@@ -50,9 +53,14 @@ public class LaunchService {
     private final IdTokenVerifier idTokens;
     private final SmartBffConfig config;
     private final Clock clock;
+    private final BffMetrics metrics;
+    private final Audit audit;
 
     public LaunchService(SmartServers servers, SmartDiscovery discovery, PendingLaunchStore pendingLaunches,
-            SessionStore sessions, TokenClient tokens, IdTokenVerifier idTokens, SmartBffConfig config, Clock clock) {
+            SessionStore sessions, TokenClient tokens, IdTokenVerifier idTokens, SmartBffConfig config, Clock clock,
+            BffMetrics metrics, Audit audit) {
+        this.metrics = metrics;
+        this.audit = audit;
         this.servers = servers;
         this.discovery = discovery;
         this.pendingLaunches = pendingLaunches;
@@ -91,7 +99,9 @@ public class LaunchService {
                 .onFailure(DiscoveryException.class)
                 .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
                 .flatMap(smart -> start(server, smart, server.scope(), null, target))
-                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException);
+                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException)
+                .invoke(() -> metrics.launch("standalone", "redirected"))
+                .onFailure().invoke(failure -> metrics.launch("standalone", errorCode(failure)));
     }
 
     /**
@@ -115,7 +125,13 @@ public class LaunchService {
                 .onFailure(DiscoveryException.class)
                 .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
                 .flatMap(smart -> start(server, smart, server.ehrScope(), launch, config.appUrl()))
-                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException);
+                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException)
+                .invoke(() -> metrics.launch("ehr", "redirected"))
+                .onFailure().invoke(failure -> metrics.launch("ehr", errorCode(failure)));
+    }
+
+    private static String errorCode(Throwable failure) {
+        return failure instanceof LaunchException launch ? launch.error() : "server_error";
     }
 
     private Uni<Started> start(SmartServer server, SmartConfiguration smart, String scope, String launch, String returnTo) {
@@ -137,6 +153,26 @@ public class LaunchService {
      * never usable twice.
      */
     public Uni<Completed> complete(Callback callback, String bindingCookie) {
+        return completeLaunch(callback, bindingCookie)
+                .invoke(completed -> {
+                    metrics.callback("session");
+                    JsonNodeText patient = JsonNodeText.of(completed.session().context(), "patient");
+                    audit.record(Audit.event("login")
+                            .with("session", completed.sessionId().logId())
+                            .with("server", completed.session().server())
+                            .with("fhir_user", completed.session().identity() != null
+                                    ? completed.session().identity().fhirUser() : null)
+                            .with("patient", patient.value())
+                            .with("scope", completed.session().scope()));
+                })
+                .onFailure().invoke(failure -> {
+                    String code = errorCode(failure);
+                    metrics.callback(code);
+                    audit.record(Audit.event("login_failed").with("error", code));
+                });
+    }
+
+    private Uni<Completed> completeLaunch(Callback callback, String bindingCookie) {
         if (callback.state() == null || callback.state().isEmpty()) {
             return Uni.createFrom().failure(new LaunchException(400, "invalid_request",
                     "The sign-in response carries no state. Please start again."));

@@ -45,9 +45,11 @@ public class FhirProxy {
     private final SmartBffConfig config;
     private final String publicFhirBase;
     private final HttpClient client;
+    private final ProxyObserver observer;
 
     public FhirProxy(Vertx vertx, SessionStore sessions, AccessTokens accessTokens, SmartServers servers,
-            SmartBffConfig config) {
+            SmartBffConfig config, ProxyObserver observer) {
+        this.observer = observer;
         this.sessions = sessions;
         this.accessTokens = accessTokens;
         this.servers = servers;
@@ -73,17 +75,24 @@ public class FhirProxy {
         HttpServerRequest request = context.request();
         // Hold the body until we know where it goes.
         request.pause();
+        CallRecord call = new CallRecord(request.method().name(), System.nanoTime());
+        context.put(CallRecord.KEY, call);
+        context.addHeadersEndHandler(ignored -> observer.answered(call, context.response().getStatusCode()));
         if (!Csrf.valid(request.getHeader(Csrf.HEADER))) {
+            observer.rejected("csrf");
             ProxyErrors.fail(context, 403, "forbidden", "csrf_header_missing", "Send the header X-CSRF: 1 with every /fhir call.");
             return;
         }
         Optional<String> path = UpstreamPath.relative(request.path().substring(MOUNT.length()));
         if (path.isEmpty()) {
+            observer.rejected("path");
             ProxyErrors.fail(context, 400, "invalid", "invalid_path", "This path cannot be forwarded to the FHIR server.");
             return;
         }
+        call.path(path.get());
         long declaredLength = declaredLength(request);
         if (declaredLength > config.proxy().maxRequestBody().asLongValue()) {
+            observer.rejected("body_too_large");
             ProxyErrors.fail(context, 413, "too-long", "request_too_large", "The request body is larger than this proxy accepts.");
             return;
         }
@@ -100,7 +109,10 @@ public class FhirProxy {
                         : accessTokens.usable(id.get(), record))
                 // Refreshes may finish on another thread; the rest of the call belongs to the request's event loop.
                 .emitOn(task -> eventLoop.runOnContext(ignored -> task.run()))
-                .subscribe().with(record -> forward(context, eventLoop, id.get(), record, path.get(), declaredLength),
+                .subscribe().with(record -> {
+                    call.session(id.get(), record);
+                    forward(context, eventLoop, id.get(), record, path.get(), declaredLength);
+                },
                         failure -> ProxyErrors.failed(context, failure));
     }
 
@@ -118,14 +130,14 @@ public class FhirProxy {
         boolean chunked = request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
         if (declaredLength > 0 && declaredLength <= config.proxy().replayBuffer().asLongValue()) {
             // Small enough to keep: read it whole, so the call can be replayed after a 401.
-            request.body().onSuccess(body -> new ProxiedCall(context, eventLoop, client, accessTokens, config, id,
+            request.body().onSuccess(body -> new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id,
                     server, target, publicFhirBase, body, false).send(session))
                     .onFailure(failure -> ProxyErrors.failed(context, failure));
             request.resume();
             return;
         }
-        new ProxiedCall(context, eventLoop, client, accessTokens, config, id, server, target, publicFhirBase, null,
-                chunked || declaredLength > 0).send(session);
+        new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id, server, target,
+                publicFhirBase, null, chunked || declaredLength > 0).send(session);
     }
 
     /** The Content-Length the browser declared; 0 when none (no body, or a chunked one). */

@@ -35,6 +35,7 @@ final class ProxiedCall {
     private final HttpClient client;
     private final AccessTokens accessTokens;
     private final SmartBffConfig config;
+    private final ProxyObserver observer;
     private final SessionId sessionId;
     private final SmartServer server;
     private final String target;
@@ -45,8 +46,9 @@ final class ProxiedCall {
     private boolean retried;
 
     ProxiedCall(RoutingContext context, Context eventLoop, HttpClient client, AccessTokens accessTokens,
-            SmartBffConfig config, SessionId sessionId, SmartServer server, String target, String publicFhirBase,
-            Buffer body, boolean streamsBody) {
+            SmartBffConfig config, ProxyObserver observer, SessionId sessionId, SmartServer server, String target,
+            String publicFhirBase, Buffer body, boolean streamsBody) {
+        this.observer = observer;
         this.context = context;
         this.eventLoop = eventLoop;
         this.client = client;
@@ -75,6 +77,7 @@ final class ProxiedCall {
             HttpClientRequest upstream = created.result();
             ProxyHeaders.copyRequestHeaders(request.headers(), upstream.headers());
             upstream.putHeader(HttpHeaderNames.AUTHORIZATION, "Bearer " + session.accessToken());
+            long sentAt = System.nanoTime();
             Future<HttpClientResponse> sent;
             if (body != null) {
                 sent = upstream.send(body);
@@ -83,7 +86,10 @@ final class ProxiedCall {
             } else {
                 sent = upstream.send();
             }
-            sent.onSuccess(response -> received(session, response))
+            sent.onSuccess(response -> {
+                observer.upstream(request.method().name(), response.statusCode(), System.nanoTime() - sentAt);
+                received(session, response);
+            })
                     .onFailure(failure -> ProxyErrors.upstreamFailed(context, failure));
         });
     }

@@ -8,17 +8,21 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
+import org.smartbff.observe.BffMetrics;
 
 /** Launches between the redirect to the authorization server and the callback. Each is taken at most once. */
 @ApplicationScoped
 public class PendingLaunchStore {
+
+    private final BffMetrics metrics;
 
     static final String PREFIX = "smart-bff:launch:";
 
     private final ReactiveValueCommands<String, String> values;
     private final SealedJson sealed;
 
-    public PendingLaunchStore(ReactiveRedisDataSource redis, SealedJson sealed) {
+    public PendingLaunchStore(ReactiveRedisDataSource redis, SealedJson sealed, BffMetrics metrics) {
+        this.metrics = metrics;
         this.values = redis.value(String.class, String.class);
         this.sealed = sealed;
     }
@@ -31,13 +35,13 @@ public class PendingLaunchStore {
     public Uni<Void> put(String state, PendingLaunch launch, Duration ttl) {
         String key = key(state);
         return values.set(key, sealed.seal(launch, key), new SetArgs().nx().px(ttl))
-                .onFailure().transform(StoreUnavailableException::wrap);
+                .onFailure().transform(this::storeFailure);
     }
 
     /** Takes the launch of this state (GETDEL): a replayed state finds nothing. Null when absent or unreadable. */
     public Uni<PendingLaunch> take(String state) {
         String key = key(state);
-        return values.getdel(key).onFailure().transform(StoreUnavailableException::wrap).map(value -> {
+        return values.getdel(key).onFailure().transform(this::storeFailure).map(value -> {
             if (value == null) {
                 return null;
             }
@@ -47,5 +51,10 @@ public class PendingLaunchStore {
                 return null;
             }
         });
+    }
+
+    private Throwable storeFailure(Throwable failure) {
+        metrics.redisError();
+        return StoreUnavailableException.wrap(failure);
     }
 }

@@ -15,6 +15,7 @@ import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
+import org.smartbff.observe.BffMetrics;
 
 /**
  * Sessions in Redis under {@code smart-bff:session:{sha256(id)}}, sealed. The Redis TTL is the session's life: an
@@ -22,6 +23,8 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class SessionStore {
+
+    private final BffMetrics metrics;
 
     static final String PREFIX = "smart-bff:session:";
     private static final Logger LOG = Logger.getLogger(SessionStore.class);
@@ -37,7 +40,9 @@ public class SessionStore {
      * PEXPIREAT per tenth of its idle timeout instead of one per request. */
     private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
 
-    public SessionStore(ReactiveRedisDataSource redis, SealedJson sealed, SmartBffConfig config, Clock clock) {
+    public SessionStore(ReactiveRedisDataSource redis, SealedJson sealed, SmartBffConfig config, Clock clock,
+            BffMetrics metrics) {
+        this.metrics = metrics;
         this.values = redis.value(String.class, String.class);
         this.keys = redis.key(String.class);
         this.sealed = sealed;
@@ -54,7 +59,7 @@ public class SessionStore {
         String key = key(id);
         Instant now = clock.instant();
         return values.set(key, sealed.seal(record, key), new SetArgs().nx().pxAt(endOfLife(record, now)))
-                .onFailure().transform(StoreUnavailableException::wrap);
+                .onFailure().transform(this::storeFailure);
     }
 
     /**
@@ -64,13 +69,13 @@ public class SessionStore {
     public Uni<Void> replace(SessionId id, SessionRecord record) {
         String key = key(id);
         return values.set(key, sealed.seal(record, key), new SetArgs().xx().pxAt(endOfLife(record, clock.instant())))
-                .onFailure().transform(StoreUnavailableException::wrap);
+                .onFailure().transform(this::storeFailure);
     }
 
     /** The session, or null when there is none, it cannot be read, or it is past its absolute end. */
     public Uni<SessionRecord> find(SessionId id) {
         String key = key(id);
-        return values.get(key).onFailure().transform(StoreUnavailableException::wrap).flatMap(value -> {
+        return values.get(key).onFailure().transform(this::storeFailure).flatMap(value -> {
             if (value == null) {
                 return Uni.createFrom().nullItem();
             }
@@ -93,7 +98,7 @@ public class SessionStore {
     public Uni<Void> delete(SessionId id) {
         String key = key(id);
         lastTouched.remove(key);
-        return keys.del(key).onFailure().transform(StoreUnavailableException::wrap).replaceWithVoid();
+        return keys.del(key).onFailure().transform(this::storeFailure).replaceWithVoid();
     }
 
     private void touch(String key, SessionRecord record, Instant now) {
@@ -122,5 +127,10 @@ public class SessionStore {
         }
         Instant idle = now.plus(config.idleTimeout());
         return idle.isBefore(absolute) ? idle : absolute;
+    }
+
+    private Throwable storeFailure(Throwable failure) {
+        metrics.redisError();
+        return StoreUnavailableException.wrap(failure);
     }
 }

@@ -24,6 +24,8 @@ import org.smartbff.smart.TokenEndpointException;
 import org.smartbff.smart.TokenResponse;
 
 import io.smallrye.mutiny.Uni;
+import org.smartbff.observe.Audit;
+import org.smartbff.observe.BffMetrics;
 
 /**
  * Hands out a usable access token for a session, refreshing it when it expires within the configured skew.
@@ -50,11 +52,16 @@ public class AccessTokens {
     private final SmartBffConfig.Token config;
     private final Clock clock;
     private final RefreshLock lock;
+    private final BffMetrics metrics;
+    private final Audit audit;
     private final Map<String, Uni<SessionRecord>> inFlight = new ConcurrentHashMap<>();
 
     public AccessTokens(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
-            IdTokenVerifier idTokens, RefreshLock lock, SmartBffConfig config, Clock clock) {
+            IdTokenVerifier idTokens, RefreshLock lock, SmartBffConfig config, Clock clock, BffMetrics metrics,
+            Audit audit) {
         this.lock = lock;
+        this.metrics = metrics;
+        this.audit = audit;
         this.sessions = sessions;
         this.servers = servers;
         this.discovery = discovery;
@@ -139,6 +146,7 @@ public class AccessTokens {
                     }
                     if (!due.test(current)) {
                         LOG.debugf("Session %s was refreshed by another replica", id.logId());
+                        metrics.refresh("lock_wait");
                         return Uni.createFrom().item(current);
                     }
                     if (System.nanoTime() - giveUpAtNanos > 0) {
@@ -171,7 +179,12 @@ public class AccessTokens {
                         .flatMap(response -> verifiedIdentity(response, smart, server, current)
                                 .map(identity -> current.refreshed(response, identity, clock.instant()))))
                 .call(refreshed -> sessions.replace(id, refreshed))
-                .invoke(() -> LOG.debugf("Refreshed the access token of session %s", id.logId()))
+                .invoke(refreshed -> {
+                    LOG.debugf("Refreshed the access token of session %s", id.logId());
+                    metrics.refresh("ok");
+                    audit.record(Audit.event("refresh").with("session", id.logId()).with("server", refreshed.server())
+                            .with("fhir_user", refreshed.identity() != null ? refreshed.identity().fhirUser() : null));
+                })
                 .onFailure().recoverWithUni(failure -> classify(id, failure));
     }
 
@@ -186,6 +199,8 @@ public class AccessTokens {
     private Uni<SessionRecord> classify(SessionId id, Throwable failure) {
         if (failure instanceof TokenEndpointException token && token.endsSession()) {
             LOG.infof("Refresh of session %s was rejected (%s): the session ends", id.logId(), token.error());
+            metrics.refresh("invalid_grant");
+            audit.record(Audit.event("refresh_rejected").with("session", id.logId()).with("error", token.error()));
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the authorization server ended the grant")));
         }
@@ -199,6 +214,7 @@ public class AccessTokens {
             return Uni.createFrom().failure(failure);
         }
         LOG.warnf("Refresh of session %s failed and will be tried again: %s", id.logId(), failure.getMessage());
+        metrics.refresh("network");
         return Uni.createFrom().failure(new TokenServiceUnavailableException("the authorization server is not available"));
     }
 }

@@ -10,6 +10,7 @@ import org.smartbff.smart.RandomTokens;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import org.smartbff.observe.BffMetrics;
 
 /**
  * The cross-replica half of single-flight refresh: {@code smart-bff:lock:{sha256(session id)}}, taken with
@@ -19,13 +20,16 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class RefreshLock {
 
+    private final BffMetrics metrics;
+
     static final String PREFIX = "smart-bff:lock:";
     /** Deletes the key only while it still holds our token. */
     private static final String RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
     private final ReactiveRedisDataSource redis;
 
-    public RefreshLock(ReactiveRedisDataSource redis) {
+    public RefreshLock(ReactiveRedisDataSource redis, BffMetrics metrics) {
+        this.metrics = metrics;
         this.redis = redis;
     }
 
@@ -38,13 +42,18 @@ public class RefreshLock {
         String owner = RandomTokens.random256();
         // Plain SET NX PX (not SET ... GET, which needs Redis 7): the reply is OK when taken, nil otherwise.
         return redis.execute("SET", key(id), owner, "NX", "PX", Long.toString(ttl.toMillis()))
-                .onFailure().transform(StoreUnavailableException::wrap)
+                .onFailure().transform(this::storeFailure)
                 .map(reply -> reply != null && "OK".equals(reply.toString()) ? owner : null);
     }
 
     public Uni<Void> release(SessionId id, String owner) {
         return redis.execute("EVAL", RELEASE, "1", key(id), owner)
-                .onFailure().transform(StoreUnavailableException::wrap)
+                .onFailure().transform(this::storeFailure)
                 .replaceWithVoid();
+    }
+
+    private Throwable storeFailure(Throwable failure) {
+        metrics.redisError();
+        return StoreUnavailableException.wrap(failure);
     }
 }

@@ -22,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.smartbff.web.openapi.ErrorDocument;
 import org.smartbff.web.openapi.SessionDocument;
 import org.smartbff.launch.LaunchService;
+import org.smartbff.observe.Audit;
 import org.smartbff.launch.LaunchService.Callback;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
@@ -36,8 +37,10 @@ public class AuthResource {
 
     private final LaunchService launches;
     private final SessionStore sessions;
+    private final Audit audit;
 
-    public AuthResource(LaunchService launches, SessionStore sessions) {
+    public AuthResource(LaunchService launches, SessionStore sessions, Audit audit) {
+        this.audit = audit;
         this.launches = launches;
         this.sessions = sessions;
     }
@@ -138,7 +141,16 @@ public class AuthResource {
             return Uni.createFrom().item(ErrorResponses.json(403, "csrf_header_missing",
                     "Send the header " + Csrf.HEADER + ": 1 with this request."));
         }
-        Uni<Void> deleted = SessionId.parse(cookie).map(sessions::delete).orElse(Uni.createFrom().voidItem());
+        Uni<Void> deleted = SessionId.parse(cookie)
+                .map(id -> sessions.find(id)
+                        .invoke(record -> {
+                            if (record != null) {
+                                audit.record(Audit.event("logout").with("session", id.logId()).with("server", record.server())
+                                        .with("fhir_user", record.identity() != null ? record.identity().fhirUser() : null));
+                            }
+                        })
+                        .flatMap(ignored -> sessions.delete(id)))
+                .orElse(Uni.createFrom().voidItem());
         return deleted.map(ignored -> Response.noContent()
                 .header("Set-Cookie", SessionCookies.expiredSession())
                 .header("Cache-Control", "no-store")

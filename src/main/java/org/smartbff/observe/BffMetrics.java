@@ -1,0 +1,75 @@
+package org.smartbff.observe;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The service's own metrics. Labels take values from small fixed sets only (methods, resource types of FHIR R4,
+ * status classes, outcome words): never an id, a path or a user. Prometheus names come out as
+ * {@code smart_bff_proxy_requests_seconds}, {@code smart_bff_refreshes_total}, and so on.
+ */
+@ApplicationScoped
+public class BffMetrics {
+
+    private final MeterRegistry registry;
+
+    public BffMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** A proxied call answered to the browser, timed from arrival to the response headers. */
+    public void proxied(String method, String resourceType, int status, Duration elapsed) {
+        Timer.builder("smart_bff.proxy.requests")
+                .description("Proxied FHIR calls, from arrival to response headers")
+                .tag("method", method)
+                .tag("resource_type", resourceType)
+                .tag("status_class", status / 100 + "xx")
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(elapsed);
+    }
+
+    /** The FHIR server's share: from sending the request to its response headers. */
+    public void upstream(String method, int status, Duration elapsed) {
+        Timer.builder("smart_bff.upstream.requests")
+                .description("Requests to FHIR servers, from sending to response headers")
+                .tag("method", method)
+                .tag("status_class", status / 100 + "xx")
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(elapsed);
+    }
+
+    /** @param kind standalone or ehr; @param outcome redirected or an error code */
+    public void launch(String kind, String outcome) {
+        counter("smart_bff.launches", "Launches started", "kind", kind, "outcome", outcome).increment();
+    }
+
+    /** @param outcome session or an error code */
+    public void callback(String outcome) {
+        counter("smart_bff.callbacks", "Callbacks completed or refused", "outcome", outcome).increment();
+    }
+
+    /** @param outcome ok, invalid_grant, network, lock_wait */
+    public void refresh(String outcome) {
+        counter("smart_bff.refreshes", "Access token refreshes", "outcome", outcome).increment();
+    }
+
+    /** @param reason csrf, scope, patient_compartment, path, body_too_large */
+    public void rejected(String reason) {
+        counter("smart_bff.proxy.rejections", "Proxied calls refused before forwarding", "reason", reason).increment();
+    }
+
+    public void redisError() {
+        counter("smart_bff.redis.errors", "Failed Redis commands").increment();
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return Counter.builder(name).description(description).tags(tags).register(registry);
+    }
+}
