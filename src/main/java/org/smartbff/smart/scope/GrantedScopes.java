@@ -114,6 +114,29 @@ public final class GrantedScopes {
         return false;
     }
 
+    /**
+     * Whether every permission the request needs is granted. Each SEARCH permission is checked with
+     * {@link #permitsSearch} against the request's {@linkplain Classification.Access#criteria() criteria}, so granular
+     * scopes are enforced wherever the request searches; other permissions are checked by type.
+     */
+    public boolean allows(Classification.Access access) {
+        return missing(access).isEmpty();
+    }
+
+    /** The permissions of {@code access} that the granted scopes do not give, for logs and error messages. */
+    public List<RequiredPermission> missing(Classification.Access access) {
+        List<RequiredPermission> missing = new ArrayList<>();
+        for (RequiredPermission permission : access.required()) {
+            boolean granted = permission.interaction() == Interaction.SEARCH
+                    ? permitsSearch(permission.resourceType(), access.criteria())
+                    : permits(permission.resourceType(), permission.interaction());
+            if (!granted) {
+                missing.add(permission);
+            }
+        }
+        return missing;
+    }
+
     @Override
     public String toString() {
         List<String> all = new ArrayList<>();

@@ -175,6 +175,48 @@ class GrantedScopesTest {
         assertFalse(GrantedScopes.parse("patient/Observation.rs?category=a").permitsSearch("Observation", null));
     }
 
+    /**
+     * {@code allows} over a classified request: searches go through the granular check with the request's criteria,
+     * everything else by type. Columns: granted scopes; method; path; query ({@code ^} for the OR comma); allowed.
+     */
+    @ParameterizedTest(name = "[{index}] {0} | {1} {2}?{3} -> {4}")
+    @CsvSource(delimiter = ';', nullValues = "-", textBlock = """
+            patient/Observation.rs?category=laboratory; GET;    Observation;             category=laboratory&patient=1; true
+            patient/Observation.rs?category=laboratory; GET;    Observation;             patient=1;                     false
+            patient/Observation.rs?category=laboratory; GET;    Observation/1;           -;                             true
+            patient/Observation.rs?category=laboratory; GET;    Patient/1/Observation;   category=laboratory;           true
+            patient/Observation.rs?category=laboratory; GET;    Patient/1/Observation;   -;                             false
+            patient/Observation.rs;                     GET;    Observation;             _include=Observation:performer:Practitioner; false
+            patient/Observation.rs patient/Practitioner.r; GET; Observation;             _include=Observation:performer:Practitioner; true
+            patient/Observation.rs;                     PUT;    Observation/1;           -;                             false
+            patient/Observation.cruds?category=vital-signs; PUT; Observation;            identifier=x;                  false
+            patient/Observation.cruds?category=vital-signs; PUT; Observation;            identifier=x&category=vital-signs; true
+            patient/Observation.rs;                     GET;    '';                      _type=Observation;             true
+            patient/Observation.rs;                     GET;    '';                      _type=Observation^Condition;   false
+            patient/*.rs;                               GET;    Patient/1/$everything;   -;                             true
+            patient/Patient.rs patient/Observation.rs;  GET;    Patient/1/$everything;   -;                             false
+            user/*.cruds;                               DELETE; Encounter/1;             -;                             true
+            user/*.rs;                                  DELETE; Encounter/1;             -;                             false
+            """)
+    void allowsChecksEveryRequiredPermission(String scopes, String method, String path, String query,
+            boolean allowed) {
+        GrantedScopes granted = GrantedScopes.parse(scopes);
+        Classification.Access access = (Classification.Access) FhirRequestClassifier.classify(method, path,
+                query(query));
+
+        assertEquals(allowed, granted.allows(access));
+        assertEquals(allowed, granted.missing(access).isEmpty());
+    }
+
+    @Test
+    void missingNamesWhatIsNotGranted() {
+        GrantedScopes granted = GrantedScopes.parse("patient/Patient.rs patient/Observation.rs");
+        Classification.Access access = (Classification.Access) FhirRequestClassifier.classify("GET",
+                "Patient/1/$everything", Map.of());
+
+        assertEquals(List.of(new RequiredPermission("*", Interaction.SEARCH)), granted.missing(access));
+    }
+
     static Map<String, List<String>> query(String pairs) {
         Map<String, List<String>> result = new LinkedHashMap<>();
         if (pairs == null) {
