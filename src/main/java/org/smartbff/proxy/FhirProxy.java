@@ -46,10 +46,12 @@ public class FhirProxy {
     private final String publicFhirBase;
     private final HttpClient client;
     private final ProxyObserver observer;
+    private final ScopeGuard scopeGuard;
 
     public FhirProxy(Vertx vertx, SessionStore sessions, AccessTokens accessTokens, SmartServers servers,
-            SmartBffConfig config, ProxyObserver observer) {
+            SmartBffConfig config, ProxyObserver observer, ScopeGuard scopeGuard) {
         this.observer = observer;
+        this.scopeGuard = scopeGuard;
         this.sessions = sessions;
         this.accessTokens = accessTokens;
         this.servers = servers;
@@ -127,17 +129,39 @@ public class FhirProxy {
         String query = request.query();
         String target = server.fhirBaseUrl() + (path.isEmpty() ? "" : "/" + path)
                 + (query == null || query.isEmpty() ? "" : "?" + query);
-        boolean chunked = request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
-        if (declaredLength > 0 && declaredLength <= config.proxy().replayBuffer().asLongValue()) {
-            // Small enough to keep: read it whole, so the call can be replayed after a 401.
-            request.body().onSuccess(body -> new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id,
-                    server, target, publicFhirBase, body, false).send(session))
-                    .onFailure(failure -> ProxyErrors.failed(context, failure));
-            request.resume();
+        ScopeGuard.Verdict verdict = check(session, request, path, null);
+        if (verdict instanceof ScopeGuard.Verdict.Deny deny) {
+            refuse(context, deny);
             return;
         }
+        boolean needsBody = verdict instanceof ScopeGuard.Verdict.NeedsBody;
+        if (needsBody || (declaredLength > 0 && declaredLength <= config.proxy().replayBuffer().asLongValue())) {
+            // Kept whole: the scope decision needs it, or it is small enough to replay after a 401.
+            BodyReader.read(request, config.proxy().maxRequestBody().asLongValue()).onSuccess(body -> {
+                ScopeGuard.Verdict withBody = needsBody ? check(session, request, path, body) : verdict;
+                if (withBody instanceof ScopeGuard.Verdict.Deny deny) {
+                    refuse(context, deny);
+                    return;
+                }
+                new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id, server, target,
+                        publicFhirBase, body, false).send(session);
+            }).onFailure(failure -> ProxyErrors.failed(context, failure));
+            return;
+        }
+        boolean chunked = request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
         new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id, server, target,
                 publicFhirBase, null, chunked || declaredLength > 0).send(session);
+    }
+
+    private ScopeGuard.Verdict check(SessionRecord session, HttpServerRequest request, String path, Buffer body) {
+        return scopeGuard.check(session, request.method().name(), path, request.query(),
+                request.getHeader(HttpHeaderNames.CONTENT_TYPE), request.getHeader("If-None-Exist"), body);
+    }
+
+    private void refuse(RoutingContext context, ScopeGuard.Verdict.Deny deny) {
+        observer.rejected(deny.code().equals("patient_compartment") ? "patient_compartment"
+                : deny.status() == 403 ? "scope" : "unsupported");
+        ProxyErrors.fail(context, deny.status(), deny.issueType(), deny.code(), deny.text());
     }
 
     /** The Content-Length the browser declared; 0 when none (no body, or a chunked one). */

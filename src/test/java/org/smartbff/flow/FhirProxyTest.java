@@ -116,7 +116,7 @@ class FhirProxyTest {
     @Test
     void an_upstream_error_passes_through_as_it_is() {
         String cookie = BrowserLogin.login();
-        spa(cookie).when().get("/fhir/Patient/unknown-id")
+        spa(cookie).when().get("/fhir/Observation/unknown-id")
                 .then().statusCode(404)
                 .body("resourceType", equalTo("OperationOutcome"));
     }

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * Decoding is strict: a broken percent-escape or bytes that are not UTF-8 reject the whole string rather than being
  * guessed at, because a guess here is what an access check would compare against.
  */
-final class QueryStrings {
+public final class QueryStrings {
 
     /** Search parameter names with modifiers and chains: {@code code:in}, {@code patient.birthdate}, {@code _has:...}. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_\\-.:]*");
@@ -54,7 +54,7 @@ final class QueryStrings {
      * A request query as a FHIR server reads it ({@code application/x-www-form-urlencoded}, so {@code +} is a space).
      * Empty items are skipped; an item without {@code =} has the empty value.
      */
-    static Optional<Map<String, List<String>>> parseRequestQuery(String query) {
+    public static Optional<Map<String, List<String>>> parseRequestQuery(String query) {
         Map<String, List<String>> result = new LinkedHashMap<>();
         if (query == null || query.isEmpty()) {
             return Optional.of(Map.of());
