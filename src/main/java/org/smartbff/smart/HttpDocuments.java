@@ -3,6 +3,12 @@ package org.smartbff.smart;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+import org.smartbff.config.SmartBffConfig;
+
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.quarkus.rest.client.reactive.Url;
 import io.smallrye.mutiny.Uni;
 
@@ -11,4 +17,15 @@ public interface HttpDocuments {
 
     @GET
     Uni<String> get(@Url String url, @HeaderParam("Accept") String accept);
+
+    /** A client that follows no redirect (a document must be where the server says it is) and gives up in time. */
+    static HttpDocuments create(SmartBffConfig.Http config) {
+        return QuarkusRestClientBuilder.newBuilder()
+                // Every call names its absolute URL with @Url; this base is never used.
+                .baseUri(URI.create("http://localhost"))
+                .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(config.connectTimeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
+                .followRedirects(false)
+                .build(HttpDocuments.class);
+    }
 }

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -12,7 +11,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.smartbff.config.SmartBffConfig;
 import org.smartbff.session.Hashes;
 
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
@@ -37,12 +35,7 @@ public class IdTokenVerifier {
     private final Map<String, String> jwksByUrl = new ConcurrentHashMap<>();
 
     public IdTokenVerifier(SmartBffConfig config) {
-        this.http = QuarkusRestClientBuilder.newBuilder()
-                .baseUri(URI.create("http://localhost"))
-                .connectTimeout(config.http().connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(config.http().connectTimeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
-                .followRedirects(false)
-                .build(HttpDocuments.class);
+        this.http = HttpDocuments.create(config.http());
     }
 
     /**

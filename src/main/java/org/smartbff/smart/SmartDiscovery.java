@@ -1,12 +1,10 @@
 package org.smartbff.smart;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
@@ -18,7 +16,6 @@ import org.smartbff.config.SmartServers.SmartServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -44,12 +41,7 @@ public class SmartDiscovery {
     public SmartDiscovery(SmartBffConfig config, Clock clock) {
         this.config = config.http();
         this.clock = clock;
-        this.http = QuarkusRestClientBuilder.newBuilder()
-                .baseUri(URI.create("http://localhost"))
-                .connectTimeout(this.config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(this.config.connectTimeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
-                .followRedirects(false)
-                .build(HttpDocuments.class);
+        this.http = HttpDocuments.create(this.config);
     }
 
     /** The server's SMART configuration; fails with a {@link DiscoveryException} whose message a person can read. */
