@@ -1,6 +1,8 @@
 package org.smartbff.testsupport;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -9,6 +11,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.jose4j.jwk.JsonWebKey;
@@ -142,6 +145,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private final ClientAssertionVerifier assertionVerifier;
     /** Known only once the server listens; volatile because the event loop reads it. */
     private volatile String baseUrl;
+    /** Null until it listens. */
+    private volatile HttpServer httpServer;
     /** Times a big bundle waited for the write queue to drain; touched by the event loop only, read by tests. */
     private final AtomicInteger bigBundleBackPressureWaits = new AtomicInteger();
 
@@ -158,6 +163,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private final List<String> usedRefreshTokens = new ArrayList<>();
     private final Set<String> seenAssertionIds = new HashSet<>();
     private final List<Map<String, Object>> verifiedClientAssertions = new ArrayList<>();
+    /** Requests to /fhir/slow still waiting; {@link #close()} answers them. */
+    private final Set<Parked> parked = new HashSet<>();
     private String currentRefreshToken;
     private String currentRefreshScope;
     private int tokenRequests;
@@ -234,8 +241,12 @@ public final class FakeSmartServer implements AutoCloseable {
     private record BigBundle(Map<String, String> headers, int mebibytes) implements Outcome {
     }
 
-    /** The request is left unanswered; {@link #close()} ends its connection. */
+    /** The request is left unanswered while the server runs; {@link #close()} answers it. */
     private record NoAnswer() implements Outcome {
+    }
+
+    /** An unanswered request and the context (event loop) its response must be written on. */
+    private record Parked(HttpServerRequest request, Context context) {
     }
 
     /** Work to start once the lock is released (it takes the lock again itself when it needs it). */
@@ -277,6 +288,7 @@ public final class FakeSmartServer implements AutoCloseable {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                     .requestHandler(fake::onRequest);
             await(server.listen());
+            fake.httpServer = server;
             fake.baseUrl = "http://127.0.0.1:" + server.actualPort();
             fake.warmUp();
             return fake;
@@ -308,18 +320,53 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server. Connections still open, such as requests to {@code /fhir/slow}, are closed, so their
-     * clients see a broken connection rather than waiting forever.
+     * Stops the server. Requests to {@code /fhir/slow} still waiting are answered first, 503 with {@code
+     * Connection: close}, so their clients neither hang nor retry; then every connection is closed.
+     *
+     * <p>Why answer rather than just drop them: a client whose connection drops before any response retries
+     * an idempotent request at once (the JDK client does), and a connection that arrives while Vert.x 4 is
+     * closing the server makes Netty log a "Failed to register an accepted channel" stack trace.
      */
     @Override
     public void close() {
+        List<Parked> waiting;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
+            waiting = List.copyOf(parked);
+            parked.clear();
         }
-        await(vertx.close()); // also closes the HTTP server, its connections and the JWKS client
+        await(Future.join(waiting.stream().map(FakeSmartServer::releaseAtShutdown).toList())
+                .<Void>mapEmpty().otherwiseEmpty());
+        HttpServer server = httpServer;
+        if (server != null) {
+            await(server.close());
+        }
+        await(vertx.close()); // also closes the JWKS client
+    }
+
+    /** Answers a parked request on its own event loop; the future completes once that is done, however it went. */
+    private static Future<Void> releaseAtShutdown(Parked waiting) {
+        Promise<Void> done = Promise.promise();
+        waiting.context().runOnContext(v -> {
+            try {
+                HttpServerResponse response = waiting.request().response();
+                if (response.ended() || response.closed()) {
+                    done.tryComplete();
+                    return;
+                }
+                response.setStatusCode(503).putHeader("Content-Type", "text/plain; charset=utf-8");
+                if (waiting.request().version() != HttpVersion.HTTP_2) {
+                    response.putHeader("Connection", "close"); // a connection-specific header, not allowed in h2
+                }
+                response.end("the fake SMART server is shutting down").onComplete(ar -> done.tryComplete());
+            } catch (RuntimeException e) {
+                done.tryComplete(); // the stream was reset meanwhile; nothing left to answer
+            }
+        });
+        return done.future();
     }
 
     // ------------------------------------------------------------------ addresses and fixed identities
@@ -694,8 +741,29 @@ public final class FakeSmartServer implements AutoCloseable {
                 later = Future.succeededFuture(text(500, e.toString()));
             }
             later.onComplete(ar -> carryOut(req, ar.succeeded() ? ar.result() : text(500, String.valueOf(ar.cause()))));
+        } else if (outcome instanceof NoAnswer) {
+            park(req);
         }
-        // NoAnswer: nothing to write, ever.
+    }
+
+    private void park(HttpServerRequest req) {
+        Parked waiting = new Parked(req, Vertx.currentContext());
+        boolean shuttingDown;
+        synchronized (lock) {
+            shuttingDown = closed;
+            if (!shuttingDown) {
+                parked.add(waiting);
+            }
+        }
+        if (shuttingDown) {
+            releaseAtShutdown(waiting);
+            return;
+        }
+        req.response().closeHandler(v -> {
+            synchronized (lock) {
+                parked.remove(waiting);
+            }
+        });
     }
 
     private RecordedRequest recordRequest(HttpServerRequest req, Buffer body) {
