@@ -1,6 +1,8 @@
 package org.smartbff.testsupport;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -9,6 +11,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.jose4j.jwk.JsonWebKey;
@@ -36,6 +39,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,6 +51,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A fake SMART on FHIR authorization server and FHIR server for integration tests.
@@ -55,21 +61,79 @@ import java.util.concurrent.TimeoutException;
  * RS256 JWTs with a key pair generated at start, so the code under test exercises its genuine HTTP
  * client, discovery, PKCE and JWT validation paths rather than mocks.
  *
- * <p>Thread-safety: request handling runs on the Vert.x event loop while tests read the state from their
- * own threads, so every piece of mutable state is guarded by {@link #lock}. A request is recorded and
- * answered (as a {@link Reply} value) inside one critical section; the bytes are written outside it.
- * Accessors return copies.
+ * <p>By default it is a well-behaved SMART App Launch 2 server for a public client. Knobs make it behave like
+ * the less tidy servers found in the wild (discovery only via the CapabilityStatement, relative endpoint URLs, id
+ * tokens without {@code kid}, {@code aud} or {@code nonce}, non-rotating refresh tokens, an outage), or require
+ * confidential client authentication ({@link ClientAuth}). {@link #reset()} restores every knob.
+ *
+ * <p>Thread-safety: request handling runs on the Vert.x event loop while tests read the state and turn the
+ * knobs from their own threads, so every piece of mutable state is guarded by {@link #lock}. A request is
+ * recorded and answered (as an {@link Outcome}) inside one critical section; the bytes are written outside it.
+ * The one exception is {@code private_key_jwt}: the client's JWKS is fetched between two critical sections,
+ * asynchronously. Accessors return copies.
  */
 public final class FakeSmartServer implements AutoCloseable {
 
+    /** How the server publishes its OAuth endpoints. */
+    public enum DiscoveryMode {
+        /** {@code .well-known/smart-configuration} with absolute URLs and S256, and the CapabilityStatement. */
+        WELL_KNOWN,
+        /** {@code .well-known} answers 404; only {@code /fhir/metadata} carries the oauth-uris extension. */
+        METADATA_ONLY,
+        /**
+         * {@code .well-known} gives the endpoints as {@code ../oauth/...}, to be resolved against {@code
+         * fhirBase() + "/"} (giving {@code baseUrl() + "/oauth/..."}), not against the document's own URL.
+         */
+        RELATIVE_ENDPOINTS,
+        /** {@code code_challenge_methods_supported} is {@code ["plain"]}: a client must refuse to go on. */
+        NO_S256,
+        /** {@code .well-known} answers 200 {@code text/html} {@code <html>}, like a misconfigured proxy. */
+        NOT_JSON
+    }
+
+    /** The id token in a refresh response. */
+    public enum RefreshIdToken {
+        /** Same user, but without {@code aud} and {@code nonce}, as some servers do. */
+        WITHOUT_AUD_AND_NONCE,
+        /** No id token at all. */
+        NONE,
+        /** An otherwise valid id token (with {@code aud}) for the subject {@code someone-else}. */
+        OTHER_SUBJECT
+    }
+
+    /** How the client must authenticate at the token endpoint, for both grants. */
+    public enum ClientAuth {
+        /** A public client: {@code client_id} in the form (Basic or an unchecked assertion are tolerated). */
+        NONE,
+        /** RFC 6749 2.3.1: {@code Authorization: Basic base64(urlencode(id) ":" urlencode(secret))} only. */
+        CLIENT_SECRET_BASIC,
+        /** {@code client_id} and {@code client_secret} in the form, and no Authorization header. */
+        CLIENT_SECRET_POST,
+        /** RFC 7523 assertion, verified against the JWKS at {@link #clientJwksUrl(String)}. */
+        PRIVATE_KEY_JWT
+    }
+
     private static final String CLIENT_ID = "smart-bff-test";
     private static final String PATIENT_ID = "e4531916-b162-4f4b-90c2-ce37e132b8d4";
+    private static final String DEFAULT_ENCOUNTER_ID = "enc-1";
+    private static final String SUBJECT = "practitioner-123";
+    private static final String OTHER_SUBJECT = "someone-else";
+    /**
+     * Reserved characters on purpose: a client that skips the urlencoding of RFC 6749 2.3.1 fails with it. A
+     * raw {@code %&} is not even a valid escape, and a raw {@code +} would decode to a space.
+     */
+    private static final String DEFAULT_CLIENT_SECRET = "fake secret:with/reserved+chars%&=";
     /** The base the sample FHIR files were captured from; rewritten to {@link #fhirBase()} when served. */
     private static final String SAMPLE_FHIR_BASE = "http://127.0.0.1:8088/fhir";
     private static final Duration DEFAULT_ACCESS_TOKEN_LIFETIME = Duration.ofSeconds(3600);
     private static final long ID_TOKEN_LIFETIME_SECONDS = 300;
+    private static final int MAX_BIG_MEBIBYTES = 4096;
     private static final String OAUTH_URIS_EXTENSION =
             "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
+    private static final String WELL_KNOWN_PATH = "/fhir/.well-known/smart-configuration";
+    private static final String METADATA_PATH = "/fhir/metadata";
+    private static final String ECHO_PREFIX = "/fhir/echo/";
+    static final String REDIRECT_TARGET = "https://elsewhere.example/steal";
     private static final String JSON = "application/json";
     private static final String FHIR_JSON = "application/fhir+json";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -78,26 +142,49 @@ public final class FakeSmartServer implements AutoCloseable {
     private final RsaJsonWebKey signingKey;
     private final String patientJson;
     private final String observationBundleTemplate;
+    private final ClientAssertionVerifier assertionVerifier;
     /** Known only once the server listens; volatile because the event loop reads it. */
     private volatile String baseUrl;
+    /** Null until it listens. */
+    private volatile HttpServer httpServer;
+    /** Times a big bundle waited for the write queue to drain; touched by the event loop only, read by tests. */
+    private final AtomicInteger bigBundleBackPressureWaits = new AtomicInteger();
 
     private final Object lock = new Object();
     // --- everything below is guarded by lock ---
     private final List<RecordedRequest> requests = new ArrayList<>();
     private Map<String, String> lastAuthorizeParams = Map.of();
     private final Map<String, PendingCode> pendingCodes = new HashMap<>();
+    private final Map<String, LaunchContext> launches = new HashMap<>();
     /** Access tokens that still work at the FHIR endpoint, with their wall-clock expiry. */
     private final Map<String, Instant> liveAccessTokens = new HashMap<>();
     private final Set<String> issuedAccessTokens = new LinkedHashSet<>();
     private final Set<String> issuedRefreshTokens = new LinkedHashSet<>();
     private final List<String> usedRefreshTokens = new ArrayList<>();
+    private final Set<String> seenAssertionIds = new HashSet<>();
+    private final List<Map<String, Object>> verifiedClientAssertions = new ArrayList<>();
+    /** Requests to /fhir/slow still waiting; {@link #close()} answers them. */
+    private final Set<Parked> parked = new HashSet<>();
     private String currentRefreshToken;
     private String currentRefreshScope;
     private int tokenRequests;
     private int refreshGrants;
-    private Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
     private String denyNextAuthorization;
     private boolean closed;
+    // knobs, restored by reset()
+    private Duration accessTokenLifetime;
+    private DiscoveryMode discoveryMode;
+    private boolean fhirUserAbsolute;
+    private boolean idTokenWithoutKid;
+    private String idTokenIssuer;
+    private boolean omitNonce;
+    private RefreshIdToken refreshIdTokenMode;
+    private boolean fhirContextArray;
+    private ClientAuth clientAuth;
+    private String clientSecret;
+    private String clientJwksUrl;
+    private boolean tokenEndpointDown;
+    private boolean refreshTokensRotate;
 
     /** One HTTP request as the server saw it. Header names are lower-cased; query is "" when absent. */
     public record RecordedRequest(String method, String path, String query,
@@ -113,20 +200,57 @@ public final class FakeSmartServer implements AutoCloseable {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null || values.isEmpty() ? null : values.get(0);
         }
+
+        /** The bearer token of the Authorization header, or null. */
+        String bearerToken() {
+            String authorization = header("authorization");
+            if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return null;
+            }
+            return authorization.substring(7).trim();
+        }
+    }
+
+    /** The SMART launch context a token response reports; either id may be null (then left out). */
+    private record LaunchContext(String patientId, String encounterId) {
     }
 
     /** What /authorize remembered about a code, to check the later token exchange against. */
     private record PendingCode(String clientId, String redirectUri, String codeChallenge, String nonce,
-                               String scope) {
+                               String scope, LaunchContext launch) {
     }
 
-    /** A response computed under the lock, written to the wire after it is released. */
-    private record Reply(int status, Map<String, String> headers, String body) {
+    /** The claims that vary between the id tokens of a code exchange and of a refresh. */
+    private record IdTokenSpec(String subject, boolean withAudience, String nonce) {
+    }
+
+    /** What to do with a request, decided under the lock and carried out after it is released. */
+    private sealed interface Outcome permits Reply, BigBundle, NoAnswer, Deferred {
+    }
+
+    /** A complete response. */
+    private record Reply(int status, Map<String, String> headers, String body) implements Outcome {
         Reply withHeader(String name, String value) {
             Map<String, String> copy = new LinkedHashMap<>(headers);
             copy.put(name, value);
             return new Reply(status, copy, body);
         }
+    }
+
+    /** A 200 whose body {@link BigBundleWriter} streams. */
+    private record BigBundle(Map<String, String> headers, int mebibytes) implements Outcome {
+    }
+
+    /** The request is left unanswered while the server runs; {@link #close()} answers it. */
+    private record NoAnswer() implements Outcome {
+    }
+
+    /** An unanswered request and the context (event loop) its response must be written on. */
+    private record Parked(HttpServerRequest request, Context context) {
+    }
+
+    /** Work to start once the lock is released (it takes the lock again itself when it needs it). */
+    private record Deferred(Supplier<Future<Outcome>> work) implements Outcome {
     }
 
     private FakeSmartServer(Vertx vertx, RsaJsonWebKey signingKey, String patientJson,
@@ -135,6 +259,8 @@ public final class FakeSmartServer implements AutoCloseable {
         this.signingKey = signingKey;
         this.patientJson = patientJson;
         this.observationBundleTemplate = observationBundleTemplate;
+        this.assertionVerifier = new ClientAssertionVerifier(vertx);
+        restoreKnobs();
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -162,7 +288,9 @@ public final class FakeSmartServer implements AutoCloseable {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                     .requestHandler(fake::onRequest);
             await(server.listen());
+            fake.httpServer = server;
             fake.baseUrl = "http://127.0.0.1:" + server.actualPort();
+            fake.warmUp();
             return fake;
         } catch (RuntimeException e) {
             fake.close();
@@ -170,15 +298,75 @@ public final class FakeSmartServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads and initialises the JSON and JOSE code paths on the starting thread, so the first requests do not
+     * block the event loop for seconds with class loading (Vert.x would warn about a blocked thread).
+     */
+    private void warmUp() {
+        String token;
+        synchronized (lock) {
+            token = idToken(new IdTokenSpec(SUBJECT, true, "warm-up"));
+            json(200, new JsonObject().put("warm", new JsonArray().add(1))).body();
+        }
+        try {
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setCompactSerialization(token);
+            jws.setKey(signingKey.getPublicKey());
+            jws.verifySignature();
+            JwtClaims.parse(jws.getPayload());
+        } catch (Exception e) {
+            throw new IllegalStateException("warm-up failed", e);
+        }
+    }
+
+    /**
+     * Stops the server. Requests to {@code /fhir/slow} still waiting are answered first, 503 with {@code
+     * Connection: close}, so their clients neither hang nor retry; then every connection is closed.
+     *
+     * <p>Why answer rather than just drop them: a client whose connection drops before any response retries
+     * an idempotent request at once (the JDK client does), and a connection that arrives while Vert.x 4 is
+     * closing the server makes Netty log a "Failed to register an accepted channel" stack trace.
+     */
     @Override
     public void close() {
+        List<Parked> waiting;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
+            waiting = List.copyOf(parked);
+            parked.clear();
         }
-        await(vertx.close()); // also closes the HTTP server
+        await(Future.join(waiting.stream().map(FakeSmartServer::releaseAtShutdown).toList())
+                .<Void>mapEmpty().otherwiseEmpty());
+        HttpServer server = httpServer;
+        if (server != null) {
+            await(server.close());
+        }
+        await(vertx.close()); // also closes the JWKS client
+    }
+
+    /** Answers a parked request on its own event loop; the future completes once that is done, however it went. */
+    private static Future<Void> releaseAtShutdown(Parked waiting) {
+        Promise<Void> done = Promise.promise();
+        waiting.context().runOnContext(v -> {
+            try {
+                HttpServerResponse response = waiting.request().response();
+                if (response.ended() || response.closed()) {
+                    done.tryComplete();
+                    return;
+                }
+                response.setStatusCode(503).putHeader("Content-Type", "text/plain; charset=utf-8");
+                if (waiting.request().version() != HttpVersion.HTTP_2) {
+                    response.putHeader("Connection", "close"); // a connection-specific header, not allowed in h2
+                }
+                response.end("the fake SMART server is shutting down").onComplete(ar -> done.tryComplete());
+            } catch (RuntimeException e) {
+                done.tryComplete(); // the stream was reset meanwhile; nothing left to answer
+            }
+        });
+        return done.future();
     }
 
     // ------------------------------------------------------------------ addresses and fixed identities
@@ -195,6 +383,11 @@ public final class FakeSmartServer implements AutoCloseable {
     /** The authorization server's issuer; deliberately different from {@link #fhirBase()}. */
     public String issuer() {
         return baseUrl + "/oauth";
+    }
+
+    /** The token endpoint; a client assertion's {@code aud} must be exactly this. */
+    public String tokenEndpoint() {
+        return baseUrl + "/oauth/token";
     }
 
     public String clientId() {
@@ -227,26 +420,178 @@ public final class FakeSmartServer implements AutoCloseable {
         return this;
     }
 
+    /** How the OAuth endpoints are published; see {@link DiscoveryMode}. Default {@code WELL_KNOWN}. */
+    public FakeSmartServer discoveryMode(DiscoveryMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        synchronized (lock) {
+            discoveryMode = mode;
+        }
+        return this;
+    }
+
+    /** Id tokens carry {@code fhirUser} as {@code fhirBase() + "/Practitioner/123"} instead of relative. */
+    public FakeSmartServer fhirUserAbsolute(boolean absolute) {
+        synchronized (lock) {
+            fhirUserAbsolute = absolute;
+        }
+        return this;
+    }
+
+    /** Id tokens have no {@code kid} header; the JWKS still holds exactly one key. */
+    public FakeSmartServer idTokenWithoutKid(boolean withoutKid) {
+        synchronized (lock) {
+            idTokenWithoutKid = withoutKid;
+        }
+        return this;
+    }
+
     /**
-     * Back to a fresh state between tests: forgets requests, counters and issued tokens, restores the
-     * knobs, and invalidates every outstanding code, access token and refresh token. The signing key
-     * stays, so JWKS cached by the code under test remain valid.
+     * The {@code iss} of id tokens, when it should differ from the discovery {@link #issuer()} (the public
+     * SMART launcher, for one, uses {@code <base>/auth/fhir}). Null restores {@code issuer()}.
+     */
+    public FakeSmartServer idTokenIssuer(String issuer) {
+        synchronized (lock) {
+            idTokenIssuer = issuer;
+        }
+        return this;
+    }
+
+    /** The id token of the code exchange carries no {@code nonce}, even when /authorize had one. */
+    public FakeSmartServer omitNonce(boolean omit) {
+        synchronized (lock) {
+            omitNonce = omit;
+        }
+        return this;
+    }
+
+    /** The id token of refresh responses; see {@link RefreshIdToken}. Default {@code WITHOUT_AUD_AND_NONCE}. */
+    public FakeSmartServer refreshIdTokenMode(RefreshIdToken mode) {
+        Objects.requireNonNull(mode, "mode");
+        synchronized (lock) {
+            refreshIdTokenMode = mode;
+        }
+        return this;
+    }
+
+    /** Whether the code exchange reports {@code fhirContext} (an array of references). Default true. */
+    public FakeSmartServer fhirContextArray(boolean present) {
+        synchronized (lock) {
+            fhirContextArray = present;
+        }
+        return this;
+    }
+
+    /** How clients authenticate at the token endpoint; see {@link ClientAuth}. Default {@code NONE}. */
+    public FakeSmartServer clientAuth(ClientAuth mode) {
+        Objects.requireNonNull(mode, "mode");
+        synchronized (lock) {
+            clientAuth = mode;
+        }
+        return this;
+    }
+
+    /**
+     * The secret for {@code CLIENT_SECRET_BASIC} and {@code CLIENT_SECRET_POST}. The default contains reserved
+     * characters (space, colon, slash, plus, percent, ampersand, equals); see {@link #clientSecret()}.
+     */
+    public FakeSmartServer clientSecret(String secret) {
+        Objects.requireNonNull(secret, "secret");
+        synchronized (lock) {
+            clientSecret = secret;
+        }
+        return this;
+    }
+
+    /** Where {@code PRIVATE_KEY_JWT} fetches the client's JWK Set, at every token request. */
+    public FakeSmartServer clientJwksUrl(String url) {
+        synchronized (lock) {
+            clientJwksUrl = url;
+        }
+        return this;
+    }
+
+    /** /oauth/token answers 503 with an HTML page, as a load balancer in front of a dead server would. */
+    public FakeSmartServer tokenEndpointDown(boolean down) {
+        synchronized (lock) {
+            tokenEndpointDown = down;
+        }
+        return this;
+    }
+
+    /**
+     * Default true: every refresh issues a new refresh token and kills the presented one. When false the
+     * presented refresh token stays valid and the refresh response carries no {@code refresh_token} (RFC 6749
+     * section 6 lets the server keep the old one), so the client must keep using the one it has.
+     */
+    public FakeSmartServer refreshTokensRotate(boolean rotate) {
+        synchronized (lock) {
+            refreshTokensRotate = rotate;
+        }
+        return this;
+    }
+
+    /**
+     * Registers an EHR launch, as an EHR does before it opens the app with {@code launch=<id>&iss=<fhirBase>}.
+     * A code issued for an authorization request with this {@code launch} reports this patient and encounter
+     * (either may be null, and is then left out). Launch ids stay valid until {@link #reset()}.
+     */
+    public String issueLaunchId(String patientId, String encounterId) {
+        String launchId = "launch-" + randomToken().substring(0, 16);
+        synchronized (lock) {
+            launches.put(launchId, new LaunchContext(patientId, encounterId));
+        }
+        return launchId;
+    }
+
+    /** Makes every access token issued so far fail at the FHIR endpoint (401); refresh tokens keep working. */
+    public void revokeAccessTokens() {
+        synchronized (lock) {
+            liveAccessTokens.clear();
+        }
+    }
+
+    /**
+     * Back to a fresh state between tests: forgets requests, counters, issued tokens, launches and seen client
+     * assertions, restores every knob, and invalidates every outstanding code, access token and refresh token.
+     * The signing key stays, so JWKS cached by the code under test remain valid.
      */
     public void reset() {
         synchronized (lock) {
             requests.clear();
             lastAuthorizeParams = Map.of();
             pendingCodes.clear();
+            launches.clear();
             liveAccessTokens.clear();
             issuedAccessTokens.clear();
             issuedRefreshTokens.clear();
             usedRefreshTokens.clear();
+            seenAssertionIds.clear();
+            verifiedClientAssertions.clear();
             currentRefreshToken = null;
             currentRefreshScope = null;
             tokenRequests = 0;
             refreshGrants = 0;
-            accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
             denyNextAuthorization = null;
+            restoreKnobs();
+            bigBundleBackPressureWaits.set(0);
+        }
+    }
+
+    private void restoreKnobs() {
+        synchronized (lock) {
+            accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
+            discoveryMode = DiscoveryMode.WELL_KNOWN;
+            fhirUserAbsolute = false;
+            idTokenWithoutKid = false;
+            idTokenIssuer = null;
+            omitNonce = false;
+            refreshIdTokenMode = RefreshIdToken.WITHOUT_AUD_AND_NONCE;
+            fhirContextArray = true;
+            clientAuth = ClientAuth.NONE;
+            clientSecret = DEFAULT_CLIENT_SECRET;
+            clientJwksUrl = null;
+            tokenEndpointDown = false;
+            refreshTokensRotate = true;
         }
     }
 
@@ -264,9 +609,34 @@ public final class FakeSmartServer implements AutoCloseable {
         }
     }
 
+    /** GETs of {@code /fhir/.well-known/smart-configuration}, in every discovery mode. */
+    public int discoveryRequests() {
+        return countGets(WELL_KNOWN_PATH);
+    }
+
+    /** GETs of {@code /fhir/metadata}. */
+    public int metadataRequests() {
+        return countGets(METADATA_PATH);
+    }
+
+    private int countGets(String path) {
+        synchronized (lock) {
+            return (int) requests.stream().filter(r -> "GET".equals(r.method()) && path.equals(r.path())).count();
+        }
+    }
+
+    /** Requests under {@code /fhir} that presented {@code accessToken} as their bearer token, valid or not. */
+    public int fhirCallsWith(String accessToken) {
+        synchronized (lock) {
+            return (int) requests.stream()
+                    .filter(r -> isUnderFhir(r.path()) && Objects.equals(accessToken, r.bearerToken()))
+                    .count();
+        }
+    }
+
     public Map<String, String> lastAuthorizeParams() {
         synchronized (lock) {
-            return lastAuthorizeParams; // already an unmodifiable copy
+            return lastAuthorizeParams; // already an unmodifiable copy, with every parameter (launch, aud...)
         }
     }
 
@@ -306,6 +676,28 @@ public final class FakeSmartServer implements AutoCloseable {
         }
     }
 
+    /** The client secret currently required by the secret-based {@link ClientAuth} modes. */
+    public String clientSecret() {
+        synchronized (lock) {
+            return clientSecret;
+        }
+    }
+
+    /**
+     * The client assertions accepted so far (signature, claims and a fresh {@code jti}), oldest first; each map
+     * has alg, kid, iss, sub, aud (as sent: a string or a list), exp, iat (null when absent) and jti.
+     */
+    public List<Map<String, Object>> verifiedClientAssertions() {
+        synchronized (lock) {
+            return List.copyOf(verifiedClientAssertions); // the maps themselves are unmodifiable
+        }
+    }
+
+    /** How often a {@code /fhir/big} response had to wait for a full write queue to drain. */
+    int bigBundleBackPressureWaits() {
+        return bigBundleBackPressureWaits.get();
+    }
+
     // ------------------------------------------------------------------ request plumbing
 
     private void onRequest(HttpServerRequest req) {
@@ -314,17 +706,63 @@ public final class FakeSmartServer implements AutoCloseable {
             if (ar.failed()) {
                 return; // the client went away; nothing to answer
             }
-            Reply reply;
+            Outcome outcome;
             synchronized (lock) {
                 RecordedRequest recorded = recordRequest(req, ar.result());
-                try {
-                    reply = route(recorded);
-                } catch (RuntimeException e) {
-                    // Make a bug in the fake visible to the test instead of hanging the client.
-                    reply = text(500, e.toString());
-                }
+                outcome = routeSafely(() -> route(recorded));
             }
-            send(req.response(), reply);
+            carryOut(req, outcome);
+        });
+    }
+
+    /** Makes a bug in the fake visible to the test as a 500 instead of hanging the client. */
+    private static Outcome routeSafely(Supplier<Outcome> route) {
+        try {
+            return route.get();
+        } catch (RuntimeException e) {
+            return text(500, e.toString());
+        }
+    }
+
+    private void carryOut(HttpServerRequest req, Outcome outcome) {
+        HttpServerResponse response = req.response();
+        if (outcome instanceof Reply reply) {
+            send(response, reply);
+        } else if (outcome instanceof BigBundle big) {
+            response.setStatusCode(200);
+            big.headers().forEach(response::putHeader);
+            new BigBundleWriter(response, fhirBase(), PATIENT_ID, big.mebibytes(),
+                    bigBundleBackPressureWaits::incrementAndGet).start();
+        } else if (outcome instanceof Deferred deferred) {
+            Future<Outcome> later;
+            try {
+                later = deferred.work().get();
+            } catch (RuntimeException e) {
+                later = Future.succeededFuture(text(500, e.toString()));
+            }
+            later.onComplete(ar -> carryOut(req, ar.succeeded() ? ar.result() : text(500, String.valueOf(ar.cause()))));
+        } else if (outcome instanceof NoAnswer) {
+            park(req);
+        }
+    }
+
+    private void park(HttpServerRequest req) {
+        Parked waiting = new Parked(req, Vertx.currentContext());
+        boolean shuttingDown;
+        synchronized (lock) {
+            shuttingDown = closed;
+            if (!shuttingDown) {
+                parked.add(waiting);
+            }
+        }
+        if (shuttingDown) {
+            releaseAtShutdown(waiting);
+            return;
+        }
+        req.response().closeHandler(v -> {
+            synchronized (lock) {
+                parked.remove(waiting);
+            }
         });
     }
 
@@ -340,11 +778,11 @@ public final class FakeSmartServer implements AutoCloseable {
         return recorded;
     }
 
-    private Reply route(RecordedRequest r) {
+    private Outcome route(RecordedRequest r) {
         switch (r.path()) {
-            case "/fhir/.well-known/smart-configuration":
+            case WELL_KNOWN_PATH:
                 return smartConfiguration();
-            case "/fhir/metadata":
+            case METADATA_PATH:
                 return withUpstreamCookie(capabilityStatement());
             case "/oauth/authorize":
                 return "GET".equals(r.method()) ? authorize(r) : methodNotAllowed();
@@ -373,17 +811,29 @@ public final class FakeSmartServer implements AutoCloseable {
     // ------------------------------------------------------------------ discovery
 
     private Reply smartConfiguration() {
+        if (discoveryMode == DiscoveryMode.METADATA_ONLY) {
+            return json(404, new JsonObject().put("error", "not_found").put("path", WELL_KNOWN_PATH));
+        }
+        if (discoveryMode == DiscoveryMode.NOT_JSON) {
+            return new Reply(200, Map.of("Content-Type", "text/html; charset=utf-8"), "<html>");
+        }
+        // Relative references are resolved against the FHIR base with a trailing slash: ../oauth is <base>/oauth.
+        String oauth = discoveryMode == DiscoveryMode.RELATIVE_ENDPOINTS ? "../oauth" : baseUrl + "/oauth";
+        JsonArray authMethods = array("none", "client_secret_basic", "private_key_jwt");
+        if (clientAuth == ClientAuth.CLIENT_SECRET_POST) {
+            authMethods.add("client_secret_post");
+        }
         JsonObject config = new JsonObject()
                 .put("issuer", issuer())
-                .put("authorization_endpoint", baseUrl + "/oauth/authorize")
-                .put("token_endpoint", baseUrl + "/oauth/token")
-                .put("jwks_uri", baseUrl + "/oauth/jwks")
-                .put("revocation_endpoint", baseUrl + "/oauth/revoke")
+                .put("authorization_endpoint", oauth + "/authorize")
+                .put("token_endpoint", oauth + "/token")
+                .put("jwks_uri", oauth + "/jwks")
+                .put("revocation_endpoint", oauth + "/revoke")
                 .put("grant_types_supported", array("authorization_code", "refresh_token"))
-                .put("code_challenge_methods_supported", array("S256"))
+                .put("code_challenge_methods_supported",
+                        discoveryMode == DiscoveryMode.NO_S256 ? array("plain") : array("S256"))
                 .put("response_types_supported", array("code"))
-                .put("token_endpoint_auth_methods_supported",
-                        array("none", "client_secret_basic", "private_key_jwt"))
+                .put("token_endpoint_auth_methods_supported", authMethods)
                 .put("scopes_supported", array("openid", "fhirUser", "profile", "launch", "launch/patient",
                         "launch/encounter", "offline_access", "online_access", "patient/*.rs", "user/*.rs",
                         "patient/*.read", "user/*.read"))
@@ -392,6 +842,9 @@ public final class FakeSmartServer implements AutoCloseable {
                         "context-passthrough-banner", "context-passthrough-style", "context-ehr-patient",
                         "context-standalone-patient", "permission-offline", "permission-patient",
                         "permission-user", "permission-v1", "permission-v2", "sso-openid-connect"));
+        if (clientAuth == ClientAuth.PRIVATE_KEY_JWT) {
+            config.put("token_endpoint_auth_signing_alg_values_supported", array("RS384", "ES384"));
+        }
         return json(200, config);
     }
 
@@ -442,22 +895,35 @@ public final class FakeSmartServer implements AutoCloseable {
         String redirectUri = params.get("redirect_uri");
         String state = params.get("state");
 
+        LaunchContext launch = null;
+        if (params.containsKey("launch")) {
+            launch = launches.get(params.get("launch"));
+            if (launch == null) {
+                return redirect(appendQuery(redirectUri, errorParams("invalid_request", "unknown launch", state)));
+            }
+        }
+
         if (denyNextAuthorization != null) {
-            Map<String, String> error = new LinkedHashMap<>();
-            error.put("error", denyNextAuthorization);
-            error.put("error_description", "The user denied");
-            error.put("state", state);
+            String error = denyNextAuthorization;
             denyNextAuthorization = null; // one-shot
-            return redirect(appendQuery(redirectUri, error));
+            return redirect(appendQuery(redirectUri, errorParams(error, "The user denied", state)));
         }
 
         String code = randomToken();
         pendingCodes.put(code, new PendingCode(params.get("client_id"), redirectUri,
-                params.get("code_challenge"), params.get("nonce"), params.get("scope")));
+                params.get("code_challenge"), params.get("nonce"), params.get("scope"), launch));
         Map<String, String> success = new LinkedHashMap<>();
         success.put("code", code);
         success.put("state", state);
         return redirect(appendQuery(redirectUri, success));
+    }
+
+    private static Map<String, String> errorParams(String error, String description, String state) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("error", error);
+        params.put("error_description", description);
+        params.put("state", state);
+        return params;
     }
 
     /** Why the /authorize parameters are unacceptable, or null when they are fine. */
@@ -492,35 +958,62 @@ public final class FakeSmartServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ /oauth/token
 
-    private Reply token(RecordedRequest r) {
+    private Outcome token(RecordedRequest r) {
         tokenRequests++;
+        if (tokenEndpointDown) {
+            return new Reply(503, Map.of("Content-Type", "text/html; charset=utf-8", "Retry-After", "30"),
+                    "<html><head><title>503 Service Unavailable</title></head>"
+                            + "<body><h1>503 Service Unavailable</h1><p>upstream connect error</p></body></html>");
+        }
         String contentType = r.header("content-type");
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
             return oauthError(400, "invalid_request", "token requests must be application/x-www-form-urlencoded");
         }
         Map<String, String> form = parseForm(r.body());
         String grantType = form.get("grant_type");
-        if ("authorization_code".equals(grantType)) {
-            return authorizationCodeGrant(r, form);
+        if (!"authorization_code".equals(grantType) && !"refresh_token".equals(grantType)) {
+            return oauthError(400, "unsupported_grant_type", "grant_type " + grantType + " is not supported");
         }
-        if ("refresh_token".equals(grantType)) {
-            return refreshTokenGrant(r, form);
+        if (clientAuth != ClientAuth.PRIVATE_KEY_JWT) {
+            return grant(r, form, clientProblem(r, form));
         }
-        return oauthError(400, "unsupported_grant_type", "grant_type " + grantType + " is not supported");
+        String formProblem = clientAssertionFormProblem(r, form);
+        if (formProblem != null) {
+            return grant(r, form, formProblem);
+        }
+        // The JWKS fetch must not hold the lock (nor block the event loop); the grant resumes under the lock.
+        String assertion = form.get("client_assertion");
+        String jwksUrl = clientJwksUrl;
+        String audience = tokenEndpoint();
+        return new Deferred(() -> assertionVerifier.verify(assertion, jwksUrl, CLIENT_ID, audience)
+                .map(result -> {
+                    synchronized (lock) {
+                        return routeSafely(() -> grant(r, form, acceptAssertion(result)));
+                    }
+                }));
     }
 
-    private Reply authorizationCodeGrant(RecordedRequest r, Map<String, String> form) {
+    /**
+     * Runs the grant. {@code clientProblem} is why client authentication failed, or null; it is only acted on
+     * after the code or refresh token is recorded as presented, as a real server burns a code on first sight.
+     */
+    private Reply grant(RecordedRequest r, Map<String, String> form, String clientProblem) {
+        return "authorization_code".equals(form.get("grant_type"))
+                ? authorizationCodeGrant(form, clientProblem)
+                : refreshTokenGrant(form, clientProblem);
+    }
+
+    private Reply authorizationCodeGrant(Map<String, String> form, String clientProblem) {
         String code = form.get("code");
         // Remove before any other check: a code is burnt by its first presentation, successful or not.
         PendingCode pending = code == null ? null : pendingCodes.remove(code);
-        String client = presentedClientId(r, form);
-        if (!CLIENT_ID.equals(client)) {
-            return oauthError(401, "invalid_client", "unknown client " + client);
+        if (clientProblem != null) {
+            return invalidClient(clientProblem);
         }
         if (pending == null) {
             return oauthError(400, "invalid_grant", "authorization code is unknown or was already used");
         }
-        if (!pending.clientId().equals(client)) {
+        if (!pending.clientId().equals(CLIENT_ID)) {
             return oauthError(400, "invalid_grant", "code was issued to another client");
         }
         if (!pending.redirectUri().equals(form.get("redirect_uri"))) {
@@ -530,41 +1023,59 @@ public final class FakeSmartServer implements AutoCloseable {
             return oauthError(400, "invalid_grant", "code_verifier does not match code_challenge");
         }
 
-        JsonObject body = issueTokens(pending.scope(), pending.nonce());
+        JsonObject body = issueTokens(pending.scope(), true,
+                new IdTokenSpec(SUBJECT, true, omitNonce ? null : pending.nonce()));
+        LaunchContext context = pending.launch() != null
+                ? pending.launch()
+                : new LaunchContext(PATIENT_ID, DEFAULT_ENCOUNTER_ID);
         // SMART launch context, plus one member no spec defines, to prove clients tolerate extras.
-        body.put("patient", PATIENT_ID)
-                .put("encounter", "enc-1")
-                .put("need_patient_banner", true)
-                .put("smart_style_url", baseUrl + "/style.json")
-                .put("fhirContext", new JsonArray().add(new JsonObject().put("reference", "Encounter/enc-1")))
-                .put("tenant", "t1")
+        if (context.patientId() != null) {
+            body.put("patient", context.patientId());
+        }
+        if (context.encounterId() != null) {
+            body.put("encounter", context.encounterId());
+        }
+        body.put("need_patient_banner", true)
+                .put("smart_style_url", baseUrl + "/style.json");
+        if (fhirContextArray && context.encounterId() != null) {
+            body.put("fhirContext", new JsonArray()
+                    .add(new JsonObject().put("reference", "Encounter/" + context.encounterId())));
+        }
+        body.put("tenant", "t1")
                 .put("x_vendor", new JsonObject().put("a", 1));
         return tokenResponse(body);
     }
 
-    private Reply refreshTokenGrant(RecordedRequest r, Map<String, String> form) {
+    private Reply refreshTokenGrant(Map<String, String> form, String clientProblem) {
         String presented = form.get("refresh_token");
         if (presented != null) {
             usedRefreshTokens.add(presented);
         }
-        String client = presentedClientId(r, form);
-        if (!CLIENT_ID.equals(client)) {
-            return oauthError(401, "invalid_client", "unknown client " + client);
+        if (clientProblem != null) {
+            return invalidClient(clientProblem);
         }
         if (presented == null || !presented.equals(currentRefreshToken)) {
             return oauthError(400, "invalid_grant", "refresh token is not valid");
         }
-        // Rotation: the presented token dies now, whatever happens next; issueTokens() makes its successor.
-        currentRefreshToken = null;
         refreshGrants++;
-        return tokenResponse(issueTokens(currentRefreshScope, null));
+        if (refreshTokensRotate) {
+            // The presented token dies now, whatever happens next; issueTokens() makes its successor.
+            currentRefreshToken = null;
+        }
+        IdTokenSpec idToken = switch (refreshIdTokenMode) {
+            case WITHOUT_AUD_AND_NONCE -> new IdTokenSpec(SUBJECT, false, null);
+            case OTHER_SUBJECT -> new IdTokenSpec(OTHER_SUBJECT, true, null);
+            case NONE -> null;
+        };
+        return tokenResponse(issueTokens(currentRefreshScope, refreshTokensRotate, idToken));
     }
 
     /**
-     * Mints an access token, a refresh token when the scope asks for offline/online access (it then
-     * becomes the only valid one) and an id token when the scope contains openid.
+     * Mints an access token; a refresh token when {@code newRefreshToken} and the scope asks for offline/online
+     * access (it then becomes the only valid one); and an id token when {@code idToken} is given and the scope
+     * contains openid.
      */
-    private JsonObject issueTokens(String scope, String nonce) {
+    private JsonObject issueTokens(String scope, boolean newRefreshToken, IdTokenSpec idToken) {
         Set<String> scopes = scopeSet(scope);
         String accessToken = "at-" + randomToken();
         Duration lifetime = accessTokenLifetime;
@@ -578,38 +1089,42 @@ public final class FakeSmartServer implements AutoCloseable {
         if (scope != null) {
             body.put("scope", scope);
         }
-        if (scopes.contains("offline_access") || scopes.contains("online_access")) {
+        if (newRefreshToken && (scopes.contains("offline_access") || scopes.contains("online_access"))) {
             String refreshToken = "rt-" + randomToken();
             issuedRefreshTokens.add(refreshToken);
             currentRefreshToken = refreshToken;
             currentRefreshScope = scope;
             body.put("refresh_token", refreshToken);
         }
-        if (scopes.contains("openid")) {
-            body.put("id_token", idToken(nonce));
+        if (idToken != null && scopes.contains("openid")) {
+            body.put("id_token", idToken(idToken));
         }
         return body;
     }
 
-    private String idToken(String nonce) {
+    private String idToken(IdTokenSpec spec) {
         JwtClaims claims = new JwtClaims();
-        claims.setIssuer(issuer());
-        claims.setSubject("practitioner-123");
-        claims.setAudience(CLIENT_ID);
+        claims.setIssuer(idTokenIssuer != null ? idTokenIssuer : issuer());
+        claims.setSubject(spec.subject());
+        if (spec.withAudience()) {
+            claims.setAudience(CLIENT_ID);
+        }
         NumericDate now = NumericDate.now();
         claims.setIssuedAt(now);
         NumericDate expiry = NumericDate.fromSeconds(now.getValue() + ID_TOKEN_LIFETIME_SECONDS);
         claims.setExpirationTime(expiry);
-        if (nonce != null) {
-            claims.setClaim("nonce", nonce);
+        if (spec.nonce() != null) {
+            claims.setClaim("nonce", spec.nonce());
         }
-        claims.setClaim("fhirUser", "Practitioner/123");
+        claims.setClaim("fhirUser", fhirUserAbsolute ? fhirBase() + "/Practitioner/123" : "Practitioner/123");
         claims.setClaim("name", "Dr. Test Example");
 
         JsonWebSignature jws = new JsonWebSignature();
         jws.setPayload(claims.toJson());
         jws.setKey(signingKey.getPrivateKey());
-        jws.setKeyIdHeaderValue(signingKey.getKeyId());
+        if (!idTokenWithoutKid) {
+            jws.setKeyIdHeaderValue(signingKey.getKeyId());
+        }
         jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
         jws.setHeader("typ", "JWT");
         try {
@@ -624,9 +1139,107 @@ public final class FakeSmartServer implements AutoCloseable {
         return json(200, body).withHeader("Cache-Control", "no-store").withHeader("Pragma", "no-cache");
     }
 
+    private Reply invalidClient(String problem) {
+        Reply reply = oauthError(401, "invalid_client", problem);
+        // RFC 6749 5.2: a client that tried the Authorization header is told which scheme to use.
+        return clientAuth == ClientAuth.CLIENT_SECRET_BASIC
+                ? reply.withHeader("WWW-Authenticate", "Basic realm=\"fake-smart\"")
+                : reply;
+    }
+
+    /** Why the client did not authenticate (modes other than PRIVATE_KEY_JWT), or null when it did. */
+    private String clientProblem(RecordedRequest r, Map<String, String> form) {
+        switch (clientAuth) {
+            case NONE: {
+                String client = presentedClientId(r, form);
+                return CLIENT_ID.equals(client) ? null : "unknown client " + client;
+            }
+            case CLIENT_SECRET_BASIC: {
+                if (form.containsKey("client_secret") || form.containsKey("client_assertion")) {
+                    return "client_secret_basic: credentials in the request body are not accepted";
+                }
+                String[] credentials = basicCredentials(r.header("authorization"));
+                if (credentials == null) {
+                    return "client_secret_basic: Authorization: Basic base64(urlencode(client_id):urlencode("
+                            + "client_secret)) is required";
+                }
+                if (form.containsKey("client_id") && !credentials[0].equals(form.get("client_id"))) {
+                    return "client_id in the body differs from the Basic credentials";
+                }
+                return CLIENT_ID.equals(credentials[0]) && secretMatches(credentials[1])
+                        ? null : "client_secret_basic: wrong client id or secret";
+            }
+            case CLIENT_SECRET_POST: {
+                if (r.header("authorization") != null || form.containsKey("client_assertion")) {
+                    return "client_secret_post: use exactly one authentication method (no Authorization header)";
+                }
+                return CLIENT_ID.equals(form.get("client_id")) && secretMatches(form.get("client_secret"))
+                        ? null : "client_secret_post: client_id and client_secret in the body are wrong or missing";
+            }
+            default:
+                throw new IllegalStateException("not a form-checked mode: " + clientAuth);
+        }
+    }
+
+    /** The checks of a private_key_jwt request that need no JWKS; null when they pass. */
+    private static String clientAssertionFormProblem(RecordedRequest r, Map<String, String> form) {
+        if (!ClientAssertionVerifier.ASSERTION_TYPE.equals(form.get("client_assertion_type"))) {
+            return "private_key_jwt: client_assertion_type must be " + ClientAssertionVerifier.ASSERTION_TYPE;
+        }
+        if (isBlank(form.get("client_assertion"))) {
+            return "private_key_jwt: client_assertion is required";
+        }
+        if (r.header("authorization") != null || form.containsKey("client_secret")) {
+            return "private_key_jwt: use exactly one authentication method";
+        }
+        if (form.containsKey("client_id") && !CLIENT_ID.equals(form.get("client_id"))) {
+            return "private_key_jwt: client_id does not match the assertion";
+        }
+        return null;
+    }
+
+    /** Adds the server-state check (a fresh jti) to a verification result; null when the client is in. */
+    private String acceptAssertion(ClientAssertionVerifier.Result result) {
+        if (!result.ok()) {
+            return result.problem();
+        }
+        String jti = (String) result.verified().get("jti");
+        if (!seenAssertionIds.add(jti)) {
+            return "client assertion jti " + jti + " was already used (replay)";
+        }
+        verifiedClientAssertions.add(result.verified());
+        return null;
+    }
+
+    private boolean secretMatches(String presented) {
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                clientSecret.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {id, secret} from {@code Basic base64(urlencode(id):urlencode(secret))}, or null when malformed. */
+    private static String[] basicCredentials(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                return null;
+            }
+            return new String[] {
+                    URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
+                    URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8)};
+        } catch (IllegalArgumentException e) {
+            return null; // not base64, or a raw '%' that is not an escape: the client did not urlencode
+        }
+    }
+
     /**
      * The client id as presented by a public client (form), a client_secret_basic client (Basic
      * username) or a private_key_jwt client (assertion issuer; the signature is not checked here).
+     * Only the lenient {@link ClientAuth#NONE} mode uses this.
      */
     private static String presentedClientId(RecordedRequest r, Map<String, String> form) {
         if (form.get("client_id") != null) {
@@ -679,39 +1292,143 @@ public final class FakeSmartServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ FHIR data
 
-    private Reply fhirResource(RecordedRequest r) {
+    private Outcome fhirResource(RecordedRequest r) {
         if (!hasValidBearer(r)) {
             return operationOutcome(401, "login", "a valid bearer access token is required")
                     .withHeader("WWW-Authenticate", "Bearer");
         }
         String path = r.path();
-        if ("GET".equals(r.method()) && path.startsWith("/fhir/Patient/")) {
-            String id = path.substring("/fhir/Patient/".length());
-            if (PATIENT_ID.equals(id)) {
-                return new Reply(200, Map.of("Content-Type", FHIR_JSON, "ETag", "W/\"1\""), patientJson);
-            }
-            return operationOutcome(404, "not-found", "Patient/" + id + " is not known");
+        String method = r.method();
+        if (path.startsWith(ECHO_PREFIX)) {
+            return echo(r);
         }
-        if ("GET".equals(r.method()) && path.equals("/fhir/Observation")) {
+        switch (path) {
+            case "/fhir/big":
+                return bigBundle(r);
+            case "/fhir/slow":
+                return new NoAnswer();
+            case "/fhir/redirect":
+                return redirect(REDIRECT_TARGET);
+            default:
+                break;
+        }
+        if ("POST".equals(method) && path.equals("/fhir/Patient")) {
+            return createPatient(r);
+        }
+        if (path.startsWith("/fhir/Patient/")) {
+            return patientInstance(r, path.substring("/fhir/Patient/".length()));
+        }
+        if ("GET".equals(method) && path.equals("/fhir/Observation")) {
             // Point the bundle's absolute links (fullUrl, self/next) at this server.
             String bundle = observationBundleTemplate.replace(SAMPLE_FHIR_BASE, fhirBase());
             return new Reply(200, Map.of("Content-Type", FHIR_JSON), bundle);
         }
-        return operationOutcome(404, "not-found", r.method() + " " + path + " is not supported");
+        return operationOutcome(404, "not-found", method + " " + path + " is not supported");
     }
 
     private boolean hasValidBearer(RecordedRequest r) {
-        String authorization = r.header("authorization");
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        Instant expiry = liveAccessTokens.get(authorization.substring(7).trim());
+        String token = r.bearerToken();
+        Instant expiry = token == null ? null : liveAccessTokens.get(token);
         return expiry != null && Instant.now().isBefore(expiry);
     }
 
+    /** Read, update and delete of the one known patient. Writes are answered, not stored. */
+    private Reply patientInstance(RecordedRequest r, String id) {
+        if (!PATIENT_ID.equals(id)) {
+            return operationOutcome(404, "not-found", "Patient/" + id + " is not known");
+        }
+        switch (r.method()) {
+            case "GET":
+                return new Reply(200, Map.of("Content-Type", FHIR_JSON, "ETag", "W/\"1\""), patientJson);
+            case "PUT": {
+                JsonObject patient = patientBody(r);
+                if (patient == null) {
+                    return operationOutcome(400, "invalid", "the body must be a JSON Patient resource");
+                }
+                if (!id.equals(patient.getString("id"))) {
+                    return operationOutcome(400, "invalid", "the resource id must match the URL");
+                }
+                patient.put("meta", new JsonObject().put("versionId", "2"));
+                return patientReply(200, patient, "2");
+            }
+            case "DELETE":
+                return new Reply(204, Map.of(), "");
+            default:
+                return operationOutcome(404, "not-found", r.method() + " " + r.path() + " is not supported");
+        }
+    }
+
+    private Reply createPatient(RecordedRequest r) {
+        JsonObject patient = patientBody(r);
+        if (patient == null) {
+            return operationOutcome(400, "invalid", "the body must be a JSON Patient resource");
+        }
+        patient.put("id", "new-" + randomToken().substring(0, 12).toLowerCase(Locale.ROOT).replace('_', '-'))
+                .put("meta", new JsonObject().put("versionId", "1"));
+        return patientReply(201, patient, "1");
+    }
+
+    private Reply patientReply(int status, JsonObject patient, String version) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", FHIR_JSON);
+        headers.put("ETag", "W/\"" + version + "\"");
+        headers.put("Location", fhirBase() + "/Patient/" + patient.getString("id") + "/_history/" + version);
+        return new Reply(status, headers, patient.encode());
+    }
+
+    /** The request body as a Patient, or null when it is not JSON (by Content-Type and syntax) or not a Patient. */
+    private static JsonObject patientBody(RecordedRequest r) {
+        String contentType = r.header("content-type");
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        if (!type.startsWith(FHIR_JSON) && !type.startsWith(JSON)) {
+            return null;
+        }
+        try {
+            JsonObject resource = new JsonObject(r.body());
+            return "Patient".equals(resource.getString("resourceType")) ? resource : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Mirrors the request back, so proxy tests see exactly what arrived upstream. */
+    private static Reply echo(RecordedRequest r) {
+        JsonObject headers = new JsonObject();
+        r.headers().forEach((name, values) -> headers.put(name, String.join(", ", values)));
+        JsonObject body = new JsonObject()
+                .put("method", r.method())
+                .put("path", r.path())
+                .put("query", r.query())
+                .put("headers", headers)
+                .put("body", r.body());
+        return json(200, body);
+    }
+
+    private Outcome bigBundle(RecordedRequest r) {
+        String mb = parseForm(r.query()).get("mb");
+        int mebibytes;
+        try {
+            mebibytes = Integer.parseInt(mb == null ? "" : mb);
+        } catch (NumberFormatException e) {
+            mebibytes = -1;
+        }
+        if (mebibytes < 1 || mebibytes > MAX_BIG_MEBIBYTES) {
+            return operationOutcome(400, "invalid", "mb must be a whole number from 1 to " + MAX_BIG_MEBIBYTES);
+        }
+        return new BigBundle(Map.of("Content-Type", FHIR_JSON), mebibytes);
+    }
+
     /** The proxy under test must strip this; see the tests that check cookies. */
-    private static Reply withUpstreamCookie(Reply reply) {
-        return reply.withHeader("Set-Cookie", "upstream=1");
+    private static Outcome withUpstreamCookie(Outcome outcome) {
+        if (outcome instanceof Reply reply) {
+            return reply.withHeader("Set-Cookie", "upstream=1");
+        }
+        if (outcome instanceof BigBundle big) {
+            Map<String, String> headers = new LinkedHashMap<>(big.headers());
+            headers.put("Set-Cookie", "upstream=1");
+            return new BigBundle(headers, big.mebibytes());
+        }
+        return outcome;
     }
 
     // ------------------------------------------------------------------ small helpers
@@ -750,7 +1467,7 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     private static JsonArray array(String... values) {
-        return new JsonArray(Arrays.asList((Object[]) values));
+        return new JsonArray(new ArrayList<>(Arrays.asList((Object[]) values)));
     }
 
     private static boolean isBlank(String s) {
