@@ -35,7 +35,16 @@ public final class BrowserLogin {
     }
 
     public static Started start() {
-        Response response = given().redirects().follow(false).when().get("/auth/login");
+        return start(null);
+    }
+
+    /** Starts a standalone launch at the named server (the default one when null). */
+    public static Started start(String server) {
+        var request = given().redirects().follow(false);
+        if (server != null) {
+            request.queryParam("server", server);
+        }
+        Response response = request.when().get("/auth/login");
         assertEquals(302, response.statusCode(), () -> "login answered " + response.asString());
         return new Started(response.header("Location"), response.getCookie(SessionCookies.LAUNCH_BINDING), response);
     }
@@ -67,7 +76,12 @@ public final class BrowserLogin {
 
     /** A whole login; returns the session cookie value. */
     public static String login() {
-        Started started = start();
+        return login(null);
+    }
+
+    /** A whole login at the named server; returns the session cookie value. */
+    public static String login(String server) {
+        Started started = start(server);
         Authorized authorized = authorize(started.authorizeUrl());
         Response callback = callback(authorized.callbackParams(), started.bindingCookie());
         assertEquals(302, callback.statusCode(), () -> "callback answered " + callback.asString());

@@ -133,6 +133,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private static final String WELL_KNOWN_PATH = "/fhir/.well-known/smart-configuration";
     private static final String METADATA_PATH = "/fhir/metadata";
     private static final String ECHO_PREFIX = "/fhir/echo/";
+    /** Audiences accepted besides {@link #fhirBase()}; see {@link #acceptAudience}. */
+    private final Set<String> otherAudiences = java.util.concurrent.ConcurrentHashMap.newKeySet();
     static final String REDIRECT_TARGET = "https://elsewhere.example/steal";
     private static final String JSON = "application/json";
     private static final String FHIR_JSON = "application/fhir+json";
@@ -409,6 +411,15 @@ public final class FakeSmartServer implements AutoCloseable {
         synchronized (lock) {
             accessTokenLifetime = lifetime;
         }
+        return this;
+    }
+
+    /**
+     * Also accepts this {@code aud} at /authorize: for a resource server that is not this fake (a FHIR base that is down,
+     * or another server behind the same authorization server). Kept until the fake closes.
+     */
+    public FakeSmartServer acceptAudience(String audience) {
+        otherAudiences.add(audience);
         return this;
     }
 
@@ -950,7 +961,7 @@ public final class FakeSmartServer implements AutoCloseable {
         if (aud != null && aud.endsWith("/")) {
             aud = aud.substring(0, aud.length() - 1);
         }
-        if (!fhirBase().equals(aud)) {
+        if (!fhirBase().equals(aud) && !otherAudiences.contains(aud)) {
             return "aud must be the FHIR base URL " + fhirBase();
         }
         return null;
@@ -1302,6 +1313,25 @@ public final class FakeSmartServer implements AutoCloseable {
         if (path.startsWith(ECHO_PREFIX)) {
             return echo(r);
         }
+        // The same behaviours on any FHIR-shaped path, chosen by a query parameter, so tests can reach them through a
+        // proxy that only forwards FHIR requests its scopes allow (e.g. GET Observation?_fake=slow).
+        String fake = queryParam(r.query(), "_fake");
+        if (fake != null) {
+            switch (fake) {
+                case "echo":
+                    return echo(r);
+                case "big":
+                    return bigBundle(r);
+                case "slow":
+                    return new NoAnswer();
+                case "redirect":
+                    return redirect(REDIRECT_TARGET);
+                case "redirect-inside":
+                    return redirect(fhirBase() + "/Observation?page=2");
+                default:
+                    break;
+            }
+        }
         switch (path) {
             case "/fhir/big":
                 return bigBundle(r);
@@ -1550,5 +1580,20 @@ public final class FakeSmartServer implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The first value of a query parameter, decoded; null when absent. */
+    private static String queryParam(String query, String name) {
+        if (query == null || query.isEmpty()) {
+            return null;
+        }
+        for (String item : query.split("&")) {
+            int eq = item.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? item : item.substring(0, eq), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                return eq < 0 ? "" : URLDecoder.decode(item.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 }

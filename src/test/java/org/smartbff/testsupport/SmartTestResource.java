@@ -68,6 +68,21 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         server(config, "fake-rs384", "private_key_jwt");
         server(config, "fake-es384", "private_key_jwt");
         config.put("smart-bff.servers.fake-es384.client-assertion-algorithm", "ES384");
+        // A user-level session with every interaction, for the proxy's interaction tests.
+        server(config, "fake-user", "none");
+        config.put("smart-bff.servers.fake-user.scope", "openid fhirUser user/*.cruds offline_access");
+        // A FHIR base nobody listens on, behind the fake's authorization server (endpoints given, not discovered).
+        String downBase = "http://127.0.0.1:" + freePort() + "/fhir";
+        fake.acceptAudience(downBase);
+        server(config, "fake-down", "none");
+        config.put("smart-bff.servers.fake-down.fhir-base-url", downBase);
+        config.put("smart-bff.servers.fake-down.endpoints.authorization", fake.baseUrl() + "/oauth/authorize");
+        config.put("smart-bff.servers.fake-down.endpoints.token", fake.baseUrl() + "/oauth/token");
+        config.put("smart-bff.servers.fake-down.endpoints.jwks", fake.baseUrl() + "/oauth/jwks");
+        config.put("smart-bff.servers.fake-down.endpoints.issuer", fake.issuer());
+        // Short enough for a timeout test, far longer than any answer of the fake.
+        config.put("smart-bff.http.upstream-timeout", "3S");
+        config.put("smart-bff.proxy.max-request-body", "1M");
         return config;
     }
 
