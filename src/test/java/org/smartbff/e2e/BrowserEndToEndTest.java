@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -294,7 +295,7 @@ class BrowserEndToEndTest {
         assertTrue(fake.issuedAccessTokens().size() > 0 && fake.issuedRefreshTokens().size() > 0,
                 "the login issued tokens to check for");
 
-        Map<String, String> places = new java.util.LinkedHashMap<>();
+        Map<String, String> places = new LinkedHashMap<>();
         String scriptCookies = (String) driver.executeScript("return document.cookie;");
         assertFalse(scriptCookies.contains(SessionCookies.SESSION), "the session cookie is HttpOnly: " + scriptCookies);
         places.put("document.cookie", scriptCookies);
