@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -145,6 +146,10 @@ public final class FakeSmartServer implements AutoCloseable {
     private final String patientJson;
     private final String observationBundleTemplate;
     private final ClientAssertionVerifier assertionVerifier;
+    /** Sample searchsets of the other types the demo SPA reads, by resource type; hand-written for the fake. */
+    private final Map<String, String> otherSearchsetTemplates = Map.of(
+            "Condition", classpathResource("/fhir/Condition-searchset.json"),
+            "MedicationRequest", classpathResource("/fhir/MedicationRequest-searchset.json"));
     /** Known only once the server listens; volatile because the event loop reads it. */
     private volatile String baseUrl;
     /** Null until it listens. */
@@ -167,6 +172,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private final List<Map<String, Object>> verifiedClientAssertions = new ArrayList<>();
     /** Requests to /fhir/slow still waiting; {@link #close()} answers them. */
     private final Set<Parked> parked = new HashSet<>();
+    /** The matches of each paged search, by the id its {@code _getpages} links carry. */
+    private final Map<String, List<JsonObject>> searches = new HashMap<>();
     private String currentRefreshToken;
     private String currentRefreshScope;
     private int tokenRequests;
@@ -578,6 +585,7 @@ public final class FakeSmartServer implements AutoCloseable {
             usedRefreshTokens.clear();
             seenAssertionIds.clear();
             verifiedClientAssertions.clear();
+            searches.clear();
             currentRefreshToken = null;
             currentRefreshScope = null;
             tokenRequests = 0;
@@ -1348,12 +1356,130 @@ public final class FakeSmartServer implements AutoCloseable {
         if (path.startsWith("/fhir/Patient/")) {
             return patientInstance(r, path.substring("/fhir/Patient/".length()));
         }
+        Map<String, String> query = parseForm(r.query());
         if ("GET".equals(method) && path.equals("/fhir/Observation")) {
             // Point the bundle's absolute links (fullUrl, self/next) at this server.
             String bundle = observationBundleTemplate.replace(SAMPLE_FHIR_BASE, fhirBase());
+            if (query.containsKey("_count") || query.containsKey("category") || query.containsKey("_sort")) {
+                return search("Observation", bundle, r.query(), query);
+            }
+            // Served as captured, byte for byte.
             return new Reply(200, Map.of("Content-Type", FHIR_JSON), bundle);
         }
-        return operationOutcome(404, "not-found", method + " " + path + " is not supported");
+        String type = path.startsWith("/fhir/") ? path.substring("/fhir/".length()) : "";
+        if ("GET".equals(r.method()) && otherSearchsetTemplates.containsKey(type)) {
+            return search(type, otherSearchsetTemplates.get(type).replace(SAMPLE_FHIR_BASE, fhirBase()), r.query(),
+                    query);
+        }
+        if ("GET".equals(r.method()) && (path.equals("/fhir") || path.equals("/fhir/")) && query.containsKey("_getpages")) {
+            return searchPage(query.get("_getpages"), intParameter(query, "_getpagesoffset", 0),
+                    intParameter(query, "_count", Integer.MAX_VALUE), null);
+        }
+        return operationOutcome(404, "not-found", r.method() + " " + path + " is not supported");
+    }
+
+    /**
+     * A search over the entries of a sample Bundle, answered as a real server would: {@code patient} and
+     * {@code category} filter, {@code _sort=date|-date} sorts, and {@code _count} pages, with {@code next} and
+     * {@code previous} links of the form {@code {fhirBase}?_getpages=...} (the spelling of the captured sample) that a
+     * later request follows. Enough for a browser to page through a search behind the proxy.
+     */
+    private Reply search(String type, String sampleBundle, String rawQuery, Map<String, String> query) {
+        String patient = query.get("patient");
+        String category = query.get("category");
+        List<JsonObject> matches = new ArrayList<>();
+        for (Object item : new JsonObject(sampleBundle).getJsonArray("entry", new JsonArray())) {
+            JsonObject entry = (JsonObject) item;
+            JsonObject resource = entry.getJsonObject("resource");
+            if ((patient == null || isAboutPatient(resource, patient))
+                    && (category == null || hasCategory(resource, category))) {
+                matches.add(entry);
+            }
+        }
+        String sort = query.get("_sort");
+        if ("date".equals(sort) || "-date".equals(sort)) {
+            Comparator<JsonObject> byDate = Comparator.comparing(
+                    entry -> clinicalDate(entry.getJsonObject("resource")));
+            matches.sort("-date".equals(sort) ? byDate.reversed() : byDate);
+        }
+        String id = randomToken();
+        searches.put(id, List.copyOf(matches));
+        String self = fhirBase() + "/" + type + (rawQuery.isEmpty() ? "" : "?" + rawQuery);
+        return searchPage(id, 0, intParameter(query, "_count", Integer.MAX_VALUE), self);
+    }
+
+    private Reply searchPage(String id, int offset, int count, String self) {
+        List<JsonObject> matches = searches.get(id);
+        if (matches == null) {
+            return operationOutcome(404, "not-found", "search " + id + " is not known (or the fake was reset)");
+        }
+        int size = Math.max(1, count);
+        int from = Math.min(Math.max(0, offset), matches.size());
+        int to = (int) Math.min((long) from + size, matches.size());
+        JsonArray links = new JsonArray()
+                .add(link("self", self != null ? self : pageUrl(id, from, size)));
+        if (to < matches.size()) {
+            links.add(link("next", pageUrl(id, to, size)));
+        }
+        if (from > 0) {
+            links.add(link("previous", pageUrl(id, Math.max(0, from - size), size)));
+        }
+        JsonObject bundle = new JsonObject()
+                .put("resourceType", "Bundle")
+                .put("id", id)
+                .put("type", "searchset")
+                .put("total", matches.size())
+                .put("link", links)
+                .put("entry", new JsonArray(new ArrayList<>(matches.subList(from, to))));
+        return new Reply(200, Map.of("Content-Type", FHIR_JSON), bundle.encode());
+    }
+
+    private String pageUrl(String id, int offset, int count) {
+        return fhirBase() + "?_getpages=" + id + "&_getpagesoffset=" + offset + "&_count=" + count
+                + "&_bundletype=searchset";
+    }
+
+    private static JsonObject link(String relation, String url) {
+        return new JsonObject().put("relation", relation).put("url", url);
+    }
+
+    /** {@code patient=123} or {@code patient=Patient/123} against {@code subject.reference}. */
+    private static boolean isAboutPatient(JsonObject resource, String patient) {
+        String wanted = patient.startsWith("Patient/") ? patient : "Patient/" + patient;
+        JsonObject subject = resource.getJsonObject("subject");
+        return subject != null && wanted.equals(subject.getString("reference"));
+    }
+
+    /** {@code category=code} or {@code category=system|code} against any coding of {@code category}. */
+    private static boolean hasCategory(JsonObject resource, String category) {
+        String code = category.substring(category.indexOf('|') + 1);
+        for (Object concept : resource.getJsonArray("category", new JsonArray())) {
+            for (Object coding : ((JsonObject) concept).getJsonArray("coding", new JsonArray())) {
+                if (code.equals(((JsonObject) coding).getString("code"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The date {@code _sort=date} means for the sample types; ISO strings with one offset sort as text. */
+    private static String clinicalDate(JsonObject resource) {
+        for (String field : List.of("effectiveDateTime", "authoredOn", "recordedDate", "onsetDateTime")) {
+            String value = resource.getString(field);
+            if (value != null) {
+                return value;
+            }
+        }
+        return "";
+    }
+
+    private static int intParameter(Map<String, String> query, String name, int fallback) {
+        try {
+            return query.containsKey(name) ? Integer.parseInt(query.get(name)) : fallback;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     private boolean hasValidBearer(RecordedRequest r) {

@@ -236,6 +236,49 @@ class FakeSmartServerSelfTest {
     }
 
     @Test
+    void searchesFilterSortAndPageThroughGetpagesLinks() throws Exception {
+        String verifier = randomVerifier();
+        String accessToken = new JsonObject(exchange(authorize(verifier, null).get("code"), verifier).body())
+                .getString("access_token");
+        JsonObject first = new JsonObject(get(server.fhirBase() + "/Observation?patient=" + server.patientId()
+                + "&category=vital-signs&_sort=-date&_count=10", accessToken).body());
+        assertEquals("searchset", first.getString("type"));
+        assertEquals(10, first.getJsonArray("entry").size());
+        String firstDate = first.getJsonArray("entry").getJsonObject(0).getJsonObject("resource")
+                .getString("effectiveDateTime");
+        String lastDate = first.getJsonArray("entry").getJsonObject(9).getJsonObject("resource")
+                .getString("effectiveDateTime");
+        assertTrue(firstDate.compareTo(lastDate) >= 0, "newest first: " + firstDate + " then " + lastDate);
+        for (Object entry : first.getJsonArray("entry")) {
+            assertTrue(((JsonObject) entry).encode().contains("\"code\":\"vital-signs\""), "only vital signs");
+        }
+        String next = nextLink(first);
+        assertTrue(next.startsWith(server.fhirBase() + "?_getpages="), next);
+
+        JsonObject second = new JsonObject(get(next, accessToken).body());
+        assertEquals(first.getInteger("total"), second.getInteger("total"));
+        assertEquals(Math.min(10, first.getInteger("total") - 10), second.getJsonArray("entry").size());
+        assertNotEquals(first.getJsonArray("entry").getJsonObject(0).getString("fullUrl"),
+                second.getJsonArray("entry").getJsonObject(0).getString("fullUrl"));
+
+        JsonObject conditions = new JsonObject(get(server.fhirBase() + "/Condition?patient=" + server.patientId(),
+                accessToken).body());
+        assertEquals("Condition", conditions.getJsonArray("entry").getJsonObject(0).getJsonObject("resource")
+                .getString("resourceType"));
+        assertEquals(0, new JsonObject(get(server.fhirBase() + "/MedicationRequest?patient=someone-else",
+                accessToken).body()).getInteger("total"));
+    }
+
+    private static String nextLink(JsonObject bundle) {
+        for (Object link : bundle.getJsonArray("link")) {
+            if ("next".equals(((JsonObject) link).getString("relation"))) {
+                return ((JsonObject) link).getString("url");
+            }
+        }
+        throw new AssertionError("no next link in " + bundle.getJsonArray("link"));
+    }
+
+    @Test
     void authorizeValidatesAndCanDeny() throws Exception {
         HttpResponse<String> badAud = get(authorizeUrl("x", "http://elsewhere/fhir", null, Map.of()), null);
         assertEquals(400, badAud.statusCode());
