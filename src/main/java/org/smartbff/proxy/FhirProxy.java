@@ -148,9 +148,8 @@ public class FhirProxy {
             }).onFailure(failure -> ProxyErrors.failed(context, failure));
             return;
         }
-        boolean chunked = request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
         new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id, server, target,
-                publicFhirBase, null, chunked || declaredLength > 0).send(session);
+                publicFhirBase, null, declaredLength > 0 || undeclaredBody(request)).send(session);
     }
 
     private ScopeGuard.Verdict check(SessionRecord session, HttpServerRequest request, String path, Buffer body) {
@@ -162,6 +161,17 @@ public class FhirProxy {
         observer.rejected(deny.code().equals("patient_compartment") ? "patient_compartment"
                 : deny.status() == 403 ? "scope" : "unsupported");
         ProxyErrors.fail(context, deny.status(), deny.issueType(), deny.code(), deny.text());
+    }
+
+    /**
+     * A body whose length nobody announced: chunked in HTTP/1.1; in HTTP/2 any request whose stream is still open after
+     * its headers (HTTP/2 has no Transfer-Encoding and Content-Length is optional).
+     */
+    private static boolean undeclaredBody(HttpServerRequest request) {
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            return !request.isEnded();
+        }
+        return request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
     }
 
     /** The Content-Length the browser declared; 0 when none (no body, or a chunked one). */

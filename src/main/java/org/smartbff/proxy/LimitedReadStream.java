@@ -5,20 +5,23 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
- * A request body on its way upstream, counted: past the limit the stream ends with a {@link BodyTooLargeException},
- * which aborts the upstream request. For chunked bodies, whose size nobody announced.
+ * A request body on its way upstream, counted: past the limit the stream stops and {@code onExceeded} runs, which
+ * resets the upstream request. (Failing the stream is not enough: a pipe ends its destination on failure, which would
+ * deliver a truncated body as if it were complete.) For bodies whose size nobody announced.
  */
 final class LimitedReadStream implements ReadStream<Buffer> {
 
     private final ReadStream<Buffer> source;
     private final long limit;
+    private final Runnable onExceeded;
     private long seen;
     private Handler<Throwable> exceptionHandler;
     private boolean failed;
 
-    LimitedReadStream(ReadStream<Buffer> source, long limit) {
+    LimitedReadStream(ReadStream<Buffer> source, long limit, Runnable onExceeded) {
         this.source = source;
         this.limit = limit;
+        this.onExceeded = onExceeded;
     }
 
     @Override
@@ -42,9 +45,7 @@ final class LimitedReadStream implements ReadStream<Buffer> {
             if (seen > limit) {
                 failed = true;
                 source.pause();
-                if (exceptionHandler != null) {
-                    exceptionHandler.handle(new BodyTooLargeException());
-                }
+                onExceeded.run();
                 return;
             }
             handler.handle(chunk);

@@ -82,7 +82,8 @@ final class ProxiedCall {
             if (body != null) {
                 sent = upstream.send(body);
             } else if (streamsBody) {
-                sent = upstream.send(new LimitedReadStream(request, config.proxy().maxRequestBody().asLongValue()));
+                sent = upstream.send(new LimitedReadStream(request, config.proxy().maxRequestBody().asLongValue(),
+                        () -> upstream.reset(0, new BodyTooLargeException())));
             } else {
                 sent = upstream.send();
             }

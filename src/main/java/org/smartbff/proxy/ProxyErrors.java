@@ -58,6 +58,8 @@ final class ProxyErrors {
             response.reset();
             return;
         }
+        // Headers copied from an upstream answer that is being replaced do not belong to this one.
+        response.headers().clear();
         response.setStatusCode(status)
                 .putHeader(HttpHeaderNames.CONTENT_TYPE, OperationOutcomes.CONTENT_TYPE)
                 .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store")
