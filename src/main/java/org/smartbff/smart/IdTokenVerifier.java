@@ -114,7 +114,14 @@ public class IdTokenVerifier {
 
     private Uni<JsonWebToken> verify(String idToken, SmartConfiguration smart, String clientId) {
         if (smart.jwksUri() == null) {
-            return Uni.createFrom().failure(new IdTokenException("the server publishes no jwks_uri to verify id tokens"));
+            // SMART 1.0 servers discovered from their CapabilityStatement name no JWKS. The token came straight from
+            // their token endpoint over a connection we opened, which OpenID Connect Core 3.1.3.7 (6) accepts in place
+            // of a signature check; every claim is still checked.
+            return Uni.createFrom().item(() -> unsigned(idToken, clientId)).invoke(jwt -> {
+                if (!issuerAccepted(jwt.getIssuer(), smart)) {
+                    throw new IdTokenException("the id token was issued by an unexpected issuer");
+                }
+            });
         }
         String cached = jwksByUrl.get(smart.jwksUri());
         Uni<JsonWebToken> fresh = fetchJwks(smart.jwksUri()).flatMap(jwks -> parseOffLoop(idToken, jwks, clientId));
@@ -153,6 +160,23 @@ public class IdTokenVerifier {
             // The parser's message may quote claims; the token itself is never part of it, but keep the message generic.
             throw new IdTokenException("the id token did not verify (signature, audience or expiry)");
         }
+    }
+
+    private static JsonWebToken unsigned(String idToken, String clientId) {
+        JsonWebToken jwt;
+        try {
+            jwt = new DefaultJWTParser().parseOnly(idToken);
+        } catch (ParseException e) {
+            throw new IdTokenException("the id token is not a JWT");
+        }
+        long now = System.currentTimeMillis() / 1000;
+        if (jwt.getExpirationTime() == 0 || jwt.getExpirationTime() + CLOCK_SKEW_SECONDS < now) {
+            throw new IdTokenException("the id token has expired");
+        }
+        if (clientId != null && (jwt.getAudience() == null || !jwt.getAudience().contains(clientId))) {
+            throw new IdTokenException("the id token is for another client");
+        }
+        return jwt;
     }
 
     private static IdTokenClaims claims(JsonWebToken jwt) {
