@@ -74,6 +74,13 @@ public class ScopeGuard {
             return new Verdict.Deny(400, "invalid", "invalid_query", "The query string is malformed.");
         }
         Map<String, List<String>> query = parsedQuery.get();
+        if (isPageOfEarlierSearch(method, path, query)) {
+            // [base]?_getpages=...: the next page of a search the server already ran under these same scopes (HAPI
+            // and servers built on it page this way). It reaches nothing the first page could not.
+            return GrantedScopes.parse(session.scope()).resourceScopes().stream()
+                    .anyMatch(scope -> scope.allows(org.smartbff.smart.scope.Interaction.SEARCH)) ? ALLOW
+                            : new Verdict.Deny(403, "forbidden", "scope_insufficient", "No granted scope allows searches.");
+        }
         if (method.equals("POST") && path.endsWith("_search") && isForm(contentType)) {
             // A search by POST carries its parameters in the body: they count like the query's.
             if (body == null) {
@@ -154,6 +161,10 @@ public class ScopeGuard {
             index++;
         }
         return ALLOW;
+    }
+
+    private static boolean isPageOfEarlierSearch(String method, String path, Map<String, List<String>> query) {
+        return (method.equals("GET") || method.equals("HEAD")) && path.isEmpty() && query.containsKey("_getpages");
     }
 
     private static boolean isForm(String contentType) {

@@ -193,11 +193,12 @@ class BrowserEndToEndTest {
 
     @Test
     void an_ehr_launch_opens_the_app_with_iss_and_launch_and_the_app_hands_them_to_the_bff() {
+        String launch = fake.issueLaunchId(fake.patientId(), "enc-1");
         driver.get(publicUrl + "/?iss=" + URLEncoder.encode(fake.fhirBase(), StandardCharsets.UTF_8)
-                + "&launch=ehr-launch-42");
+                + "&launch=" + launch);
         waitFor().until(ExpectedConditions.textToBe(By.id("status"), "Patient record loaded."));
         assertEquals(publicUrl + "/", driver.getCurrentUrl(), "the launch parameters are gone from the address");
-        assertEquals("ehr-launch-42", fake.lastAuthorizeParams().get("launch"));
+        assertEquals(launch, fake.lastAuthorizeParams().get("launch"));
         assertEquals(samplePatientName(), driver.findElement(By.id("patient-name")).getText());
         assertNoTokenInTheBrowser();
     }
