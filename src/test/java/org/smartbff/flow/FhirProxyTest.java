@@ -156,6 +156,22 @@ class FhirProxyTest {
     }
 
     @Test
+    void a_token_about_to_expire_is_served_while_a_proactive_refresh_runs() {
+        String cookie = BrowserLogin.login();
+        String first = fake.issuedAccessTokens().iterator().next();
+        // Inside the 60 s skew, not yet expired: the call must not wait for the refresh.
+        clock.advance(Duration.ofSeconds(3600 - 30));
+        spa(cookie).when().get("/fhir/Patient/" + fake.patientId()).then().statusCode(200);
+        assertEquals("Bearer " + first, proxied().get(0).header("authorization"), "served with the still-valid token");
+
+        // Past the expiry: whatever the proactive refresh did, one refresh in all, and the new token is used.
+        clock.advance(Duration.ofSeconds(60));
+        spa(cookie).when().get("/fhir/Patient/" + fake.patientId()).then().statusCode(200);
+        assertEquals(1, fake.refreshGrants());
+        assertNotEquals("Bearer " + first, proxied().get(1).header("authorization"));
+    }
+
+    @Test
     void a_valid_access_token_is_not_refreshed() {
         String cookie = BrowserLogin.login();
         spa(cookie).when().get("/fhir/Patient/" + fake.patientId()).then().statusCode(200);
