@@ -60,6 +60,17 @@ public class TokenClient {
                 .map(TokenClient::toResponse);
     }
 
+    /**
+     * Revokes a token (RFC 7009) with the server's client authentication. A server without a revocation endpoint
+     * answers false. The token type hint helps servers that keep access and refresh tokens apart.
+     */
+    public Uni<Boolean> revoke(SmartServer server, SmartConfiguration smart, String token, String tokenTypeHint) {
+        if (smart.revocationEndpoint() == null) {
+            return Uni.createFrom().item(false);
+        }
+        return client(server, smart).flatMap(client -> client.revokeAccessToken(token, Map.of("token_type_hint", tokenTypeHint)));
+    }
+
     private Uni<OidcClient> client(SmartServer server, SmartConfiguration smart) {
         // Keyed by the token endpoint too, so a server whose discovery changes gets a new client.
         String key = server.name() + " " + smart.tokenEndpoint();

@@ -22,7 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.smartbff.web.openapi.ErrorDocument;
 import org.smartbff.web.openapi.SessionDocument;
 import org.smartbff.launch.LaunchService;
-import org.smartbff.observe.Audit;
+import org.smartbff.launch.LogoutService;
 import org.smartbff.launch.LaunchService.Callback;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
@@ -37,10 +37,10 @@ public class AuthResource {
 
     private final LaunchService launches;
     private final SessionStore sessions;
-    private final Audit audit;
+    private final LogoutService logouts;
 
-    public AuthResource(LaunchService launches, SessionStore sessions, Audit audit) {
-        this.audit = audit;
+    public AuthResource(LaunchService launches, SessionStore sessions, LogoutService logouts) {
+        this.logouts = logouts;
         this.launches = launches;
         this.sessions = sessions;
     }
@@ -131,7 +131,8 @@ public class AuthResource {
     @POST
     @Path("/logout")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "End the session", description = "Deletes the session and expires the cookie. Needs X-CSRF: 1.")
+    @Operation(summary = "End the session", description = "Deletes the session, revokes its tokens where the server "
+            + "offers revocation, and expires the cookie. Needs X-CSRF: 1.")
     @Parameter(name = "X-CSRF", in = ParameterIn.HEADER, required = true, description = "Must be 1")
     @APIResponse(responseCode = "204", description = "Logged out (also when there was no session)")
     @APIResponse(responseCode = "403", description = "The X-CSRF header is missing (error csrf_header_missing)",
@@ -141,16 +142,7 @@ public class AuthResource {
             return Uni.createFrom().item(ErrorResponses.json(403, "csrf_header_missing",
                     "Send the header " + Csrf.HEADER + ": 1 with this request."));
         }
-        Uni<Void> deleted = SessionId.parse(cookie)
-                .map(id -> sessions.find(id)
-                        .invoke(record -> {
-                            if (record != null) {
-                                audit.record(Audit.event("logout").with("session", id.logId()).with("server", record.server())
-                                        .with("fhir_user", record.identity() != null ? record.identity().fhirUser() : null));
-                            }
-                        })
-                        .flatMap(ignored -> sessions.delete(id)))
-                .orElse(Uni.createFrom().voidItem());
+        Uni<Void> deleted = SessionId.parse(cookie).map(logouts::logout).orElse(Uni.createFrom().voidItem());
         return deleted.map(ignored -> Response.noContent()
                 .header("Set-Cookie", SessionCookies.expiredSession())
                 .header("Cache-Control", "no-store")

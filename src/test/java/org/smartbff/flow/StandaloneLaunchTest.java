@@ -264,6 +264,19 @@ class StandaloneLaunchTest {
     }
 
     @Test
+    void logout_revokes_the_refresh_token_at_the_server() {
+        String cookie = BrowserLogin.login();
+        String refreshToken = fake.currentRefreshToken();
+        given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1").when().post("/auth/logout").then().statusCode(204);
+        assertNull(fake.currentRefreshToken(), "the grant is revoked");
+        List<Map<String, String>> revocations = fake.requests().stream().filter(r -> r.path().equals("/oauth/revoke"))
+                .map(r -> FormEncoding.parseQuery(r.body())).toList();
+        assertEquals(refreshToken, revocations.get(0).get("token"));
+        assertEquals("refresh_token", revocations.get(0).get("token_type_hint"));
+        assertEquals(2, revocations.size(), "the access token too");
+    }
+
+    @Test
     void logout_deletes_the_session_and_expires_the_cookie() {
         String cookie = BrowserLogin.login();
         Response logout = given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1").when().post("/auth/logout");
