@@ -156,6 +156,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private volatile HttpServer httpServer;
     /** Times a big bundle waited for the write queue to drain; touched by the event loop only, read by tests. */
     private final AtomicInteger bigBundleBackPressureWaits = new AtomicInteger();
+    /** Opened at the first back-pressure wait of a big bundle. */
+    private final java.util.concurrent.CountDownLatch firstBackPressure = new java.util.concurrent.CountDownLatch(1);
 
     private final Object lock = new Object();
     // --- everything below is guarded by lock ---
@@ -717,6 +719,27 @@ public final class FakeSmartServer implements AutoCloseable {
         return bigBundleBackPressureWaits.get();
     }
 
+    /** Waits (on a latch, no polling) until a {@code /fhir/big} response first waits for a full write queue. */
+    boolean awaitBigBundleBackPressure(Duration timeout) throws InterruptedException {
+        return firstBackPressure.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until a request matching {@code test} has been recorded; false when the timeout passes first. */
+    public boolean awaitRequest(java.util.function.Predicate<RecordedRequest> test, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (requests.stream().noneMatch(test)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                lock.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
     // ------------------------------------------------------------------ request plumbing
 
     private void onRequest(HttpServerRequest req) {
@@ -751,7 +774,10 @@ public final class FakeSmartServer implements AutoCloseable {
             response.setStatusCode(200);
             big.headers().forEach(response::putHeader);
             new BigBundleWriter(response, fhirBase(), PATIENT_ID, big.mebibytes(),
-                    bigBundleBackPressureWaits::incrementAndGet).start();
+                    () -> {
+                        bigBundleBackPressureWaits.incrementAndGet();
+                        firstBackPressure.countDown();
+                    }).start();
         } else if (outcome instanceof Deferred deferred) {
             Future<Outcome> later;
             try {
@@ -794,6 +820,7 @@ public final class FakeSmartServer implements AutoCloseable {
         RecordedRequest recorded = new RecordedRequest(req.method().name(), req.path(), req.query(), headers,
                 body == null ? "" : body.toString(StandardCharsets.UTF_8));
         requests.add(recorded);
+        lock.notifyAll(); // wakes awaitRequest
         return recorded;
     }
 

@@ -646,7 +646,7 @@ class FakeSmartServerSelfTest {
         PublicJsonWebKey key = rsaKey("rsa-1");
         try (JwksHost host = new JwksHost()) {
             host.publish(key);
-            host.delayMillis(1500);
+            host.holdResponses();
             server.clientAuth(FakeSmartServer.ClientAuth.PRIVATE_KEY_JWT).clientJwksUrl(host.url());
             String verifier = randomVerifier();
             String code = authorize(verifier, null).get("code");
@@ -656,14 +656,11 @@ class FakeSmartServerSelfTest {
 
             CompletableFuture<HttpResponse<String>> slowExchange = http.sendAsync(formRequest(
                     server.tokenEndpoint(), form, null), HttpResponse.BodyHandlers.ofString());
-            while (host.fetches() == 0) {
-                Thread.sleep(10);
-            }
-            long started = System.nanoTime();
+            assertTrue(host.awaitFetch(Duration.ofSeconds(10)), "the fake fetched the client's JWKS");
+            // The JWKS answer is held back: the fake must still serve other requests meanwhile.
             assertEquals(200, get(wellKnownUrl(), null).statusCode());
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            assertTrue(millis < 1000, "discovery took " + millis + " ms while the JWKS was being fetched");
             assertFalse(slowExchange.isDone());
+            host.releaseResponses();
             assertEquals(200, slowExchange.get(10, TimeUnit.SECONDS).statusCode());
         }
     }
@@ -836,8 +833,8 @@ class FakeSmartServerSelfTest {
                 .build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode());
-        Thread.sleep(500); // read nothing: socket buffers fill and the server must wait for drain
-        assertTrue(server.bigBundleBackPressureWaits() > 0, "the writer never waited for the write queue");
+        // Read nothing: socket buffers fill and the server must wait for drain.
+        assertTrue(server.awaitBigBundleBackPressure(Duration.ofSeconds(10)), "the writer never waited for the write queue");
 
         long total = 0;
         byte[] buffer = new byte[64 * 1024];
@@ -873,9 +870,7 @@ class FakeSmartServerSelfTest {
             pending = http.sendAsync(HttpRequest.newBuilder(URI.create(other.fhirBase() + "/slow"))
                     .version(HttpClient.Version.HTTP_1_1)
                     .header("Authorization", "Bearer " + accessToken).build(), HttpResponse.BodyHandlers.ofString());
-            while (other.fhirRequests().stream().noneMatch(r -> r.path().equals("/fhir/slow"))) {
-                Thread.sleep(10);
-            }
+            assertTrue(other.awaitRequest(r -> r.path().equals("/fhir/slow"), Duration.ofSeconds(10)));
         } finally {
             long started = System.nanoTime();
             other.close();
@@ -1212,14 +1207,17 @@ class FakeSmartServerSelfTest {
         private final AtomicInteger fetches = new AtomicInteger();
         /** The document, or null for a 404. */
         private volatile String document;
-        private volatile long delayMillis;
+        /** Closed while responses are held back (holdResponses); opened by releaseResponses. */
+        private volatile java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(0);
+        private final java.util.concurrent.CountDownLatch firstFetch = new java.util.concurrent.CountDownLatch(1);
 
         JwksHost() throws IOException {
             httpServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             httpServer.createContext("/jwks.json", exchange -> {
                 fetches.incrementAndGet();
+                firstFetch.countDown();
                 try {
-                    Thread.sleep(delayMillis);
+                    release.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -1247,8 +1245,16 @@ class FakeSmartServerSelfTest {
             document = json;
         }
 
-        void delayMillis(long millis) {
-            delayMillis = millis;
+        void holdResponses() {
+            release = new java.util.concurrent.CountDownLatch(1);
+        }
+
+        void releaseResponses() {
+            release.countDown();
+        }
+
+        boolean awaitFetch(Duration timeout) throws InterruptedException {
+            return firstFetch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         int fetches() {
