@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.arc.Unremovable;
 import io.quarkus.oidc.common.OidcEndpoint;
 import io.quarkus.oidc.common.OidcResponseFilter;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.buffer.Buffer;
 
@@ -23,17 +24,17 @@ public class RawTokenResponseFilter implements OidcResponseFilter {
     static final String RAW_MEMBER = "smart_bff_raw_token_response";
 
     @Override
-    public void filter(OidcResponseContext context) {
+    public Uni<Void> filter(OidcResponseFilterContext context) {
         Buffer body = context.responseBody();
-        if (context.statusCode() != 200 || body == null) {
-            return;
+        if (context.statusCode() == 200 && body != null) {
+            try {
+                JsonObject json = body.toJsonObject();
+                json.put(RAW_MEMBER, body.toString());
+                context.responseBody(Buffer.buffer(json.encode()));
+            } catch (RuntimeException notJson) {
+                // Left as it is: TokenClient reports a response that is not JSON.
+            }
         }
-        try {
-            JsonObject json = body.toJsonObject();
-            json.put(RAW_MEMBER, body.toString());
-            context.responseBody(Buffer.buffer(json.encode()));
-        } catch (RuntimeException notJson) {
-            // Left as it is: TokenClient reports a response that is not JSON.
-        }
+        return Uni.createFrom().voidItem();
     }
 }
