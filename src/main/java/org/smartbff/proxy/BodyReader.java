@@ -12,6 +12,10 @@ final class BodyReader {
     }
 
     static Future<Buffer> read(HttpServerRequest request, long limit) {
+        if (request.isEnded()) {
+            // Everything was delivered already (nothing was announced or it was empty): there is nothing to read.
+            return Future.succeededFuture(Buffer.buffer());
+        }
         Promise<Buffer> promise = Promise.promise();
         Buffer body = Buffer.buffer();
         request.handler(chunk -> {

@@ -164,20 +164,30 @@ public class FhirProxy {
     }
 
     /**
-     * A body whose length nobody announced: chunked in HTTP/1.1; in HTTP/2 any request whose stream is still open after
-     * its headers (HTTP/2 has no Transfer-Encoding and Content-Length is optional).
+     * A body whose length nobody announced: chunked in HTTP/1.1; in HTTP/2 (no Transfer-Encoding, Content-Length
+     * optional) any POST, PUT or PATCH whose stream is still open. Only those methods carry FHIR bodies; a GET's
+     * stream may look open for a moment after its headers, and reading it would race its end.
      */
     private static boolean undeclaredBody(HttpServerRequest request) {
+        if (!carriesBody(request)) {
+            return false;
+        }
         if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
             return !request.isEnded();
         }
         return request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
     }
 
+    private static boolean carriesBody(HttpServerRequest request) {
+        io.vertx.core.http.HttpMethod method = request.method();
+        return method == io.vertx.core.http.HttpMethod.POST || method == io.vertx.core.http.HttpMethod.PUT
+                || method == io.vertx.core.http.HttpMethod.PATCH;
+    }
+
     /** The Content-Length the browser declared; 0 when none (no body, or a chunked one). */
     private static long declaredLength(HttpServerRequest request) {
         String length = request.getHeader(HttpHeaderNames.CONTENT_LENGTH);
-        if (length == null) {
+        if (length == null || !carriesBody(request)) {
             return 0;
         }
         try {

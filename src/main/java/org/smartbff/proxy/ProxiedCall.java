@@ -75,6 +75,10 @@ final class ProxiedCall {
                 return;
             }
             HttpClientRequest upstream = created.result();
+            // Failures arrive through the response future; a reset we caused ourselves (browser gone, body too large)
+            // is expected and not an error to log.
+            upstream.exceptionHandler(failure -> {
+            });
             ProxyHeaders.copyRequestHeaders(request.headers(), upstream.headers());
             upstream.putHeader(HttpHeaderNames.AUTHORIZATION, "Bearer " + session.accessToken());
             long sentAt = System.nanoTime();

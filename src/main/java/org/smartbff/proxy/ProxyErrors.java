@@ -51,8 +51,14 @@ final class ProxyErrors {
 
     static void fail(RoutingContext context, int status, String issueType, String code, String text) {
         HttpServerResponse response = context.response();
-        // Whatever body the browser sent is not going anywhere: let it drain.
-        context.request().resume();
+        // Whatever body the browser sent is not going anywhere: let it drain (an ended request has nothing left).
+        if (!context.request().isEnded()) {
+            try {
+                context.request().resume();
+            } catch (IllegalStateException alreadyRead) {
+                // ended between the check and the call
+            }
+        }
         if (response.headWritten()) {
             // Too late for a status: cut the connection so the browser sees a failure, not a truncated success.
             response.reset();
