@@ -1,6 +1,8 @@
 package org.smartbff.observe;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,6 +19,8 @@ import io.micrometer.core.instrument.Timer;
 public class BffMetrics {
 
     private final MeterRegistry registry;
+    /** The per-call timers, found once: building a meter id for every call is the registry's slow path. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public BffMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -24,24 +28,28 @@ public class BffMetrics {
 
     /** A proxied call answered to the browser, timed from arrival to the response headers. */
     public void proxied(String method, String resourceType, int status, Duration elapsed) {
-        Timer.builder("smart_bff.proxy.requests")
-                .description("Proxied FHIR calls, from arrival to response headers")
-                .tag("method", method)
-                .tag("resource_type", resourceType)
-                .tag("status_class", status / 100 + "xx")
-                .publishPercentileHistogram()
-                .register(registry)
+        String statusClass = status / 100 + "xx";
+        timers.computeIfAbsent("p " + method + " " + resourceType + " " + statusClass,
+                ignored -> Timer.builder("smart_bff.proxy.requests")
+                        .description("Proxied FHIR calls, from arrival to response headers")
+                        .tag("method", method)
+                        .tag("resource_type", resourceType)
+                        .tag("status_class", statusClass)
+                        .publishPercentileHistogram()
+                        .register(registry))
                 .record(elapsed);
     }
 
     /** The FHIR server's share: from sending the request to its response headers. */
     public void upstream(String method, int status, Duration elapsed) {
-        Timer.builder("smart_bff.upstream.requests")
-                .description("Requests to FHIR servers, from sending to response headers")
-                .tag("method", method)
-                .tag("status_class", status / 100 + "xx")
-                .publishPercentileHistogram()
-                .register(registry)
+        String statusClass = status / 100 + "xx";
+        timers.computeIfAbsent("u " + method + " " + statusClass,
+                ignored -> Timer.builder("smart_bff.upstream.requests")
+                        .description("Requests to FHIR servers, from sending to response headers")
+                        .tag("method", method)
+                        .tag("status_class", statusClass)
+                        .publishPercentileHistogram()
+                        .register(registry))
                 .record(elapsed);
     }
 

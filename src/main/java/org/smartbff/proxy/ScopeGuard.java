@@ -56,9 +56,24 @@ public class ScopeGuard {
     static final Verdict NEEDS_BODY = new Verdict.NeedsBody();
 
     private final SmartBffConfig.Proxy config;
+    /** Parsed scope strings: sessions share a handful of them, and every call needs one. */
+    private final Map<String, GrantedScopes> parsed = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ScopeGuard(SmartBffConfig config) {
         this.config = config.proxy();
+    }
+
+    private GrantedScopes granted(SessionRecord session) {
+        String scope = session.scope() == null ? "" : session.scope();
+        GrantedScopes scopes = parsed.get(scope);
+        if (scopes == null) {
+            if (parsed.size() > 1_000) {
+                parsed.clear();
+            }
+            scopes = GrantedScopes.parse(scope);
+            parsed.put(scope, scopes);
+        }
+        return scopes;
     }
 
     /**
@@ -77,7 +92,7 @@ public class ScopeGuard {
         if (isPageOfEarlierSearch(method, path, query)) {
             // [base]?_getpages=...: the next page of a search the server already ran under these same scopes (HAPI
             // and servers built on it page this way). It reaches nothing the first page could not.
-            return GrantedScopes.parse(session.scope()).resourceScopes().stream()
+            return granted(session).resourceScopes().stream()
                     .anyMatch(scope -> scope.allows(org.smartbff.smart.scope.Interaction.SEARCH)) ? ALLOW
                             : new Verdict.Deny(403, "forbidden", "scope_insufficient", "No granted scope allows searches.");
         }
@@ -92,7 +107,7 @@ public class ScopeGuard {
             }
             query = merge(query, form.get());
         }
-        GrantedScopes granted = GrantedScopes.parse(session.scope());
+        GrantedScopes granted = granted(session);
         Classification classification = FhirRequestClassifier.classify(method, path, query, ifNoneExist);
         if (classification instanceof Classification.Access access) {
             return decide(access, granted, session);

@@ -36,6 +36,18 @@ public class SessionStore {
     private final SealedJson sealed;
     private final SmartBffConfig.Session config;
     private final Clock clock;
+    /**
+     * Records already opened, by Redis key, with the exact sealed value they came from: the value is still read from
+     * Redis on every call (so a refresh or logout on any replica is seen at once), but an unchanged value under the
+     * same key is not decrypted and parsed again. Any other value, or the same value under another key, is opened in
+     * full (and a value moved to another key then fails, as the cipher binds it to its key).
+     */
+    private final Map<String, Opened> opened = new ConcurrentHashMap<>();
+
+    private record Opened(String value, SessionRecord record) {
+    }
+    private static final int MAX_OPENED = 4_096;
+
     /** When this replica last pushed each online session's TTL forward, by key; so an active session costs one
      * PEXPIREAT per tenth of its idle timeout instead of one per request. */
     private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
@@ -79,12 +91,16 @@ public class SessionStore {
             if (value == null) {
                 return Uni.createFrom().nullItem();
             }
-            SessionRecord record;
-            try {
-                record = sealed.open(value, key, SessionRecord.class);
-            } catch (UnreadableRecordException e) {
-                LOG.debugf("Session %s cannot be read (%s): treated as absent", id.logId(), e.getMessage());
-                return Uni.createFrom().nullItem();
+            Opened known = opened.get(key);
+            SessionRecord record = known != null && known.value().equals(value) ? known.record() : null;
+            if (record == null) {
+                try {
+                    record = sealed.open(value, key, SessionRecord.class);
+                } catch (UnreadableRecordException e) {
+                    LOG.debugf("Session %s cannot be read (%s): treated as absent", id.logId(), e.getMessage());
+                    return Uni.createFrom().nullItem();
+                }
+                remember(key, value, record);
             }
             Instant now = clock.instant();
             if (record.expired(now)) {
@@ -98,7 +114,15 @@ public class SessionStore {
     public Uni<Void> delete(SessionId id) {
         String key = key(id);
         lastTouched.remove(key);
+        opened.remove(key);
         return keys.del(key).onFailure().transform(this::storeFailure).replaceWithVoid();
+    }
+
+    private void remember(String key, String value, SessionRecord record) {
+        if (opened.size() >= MAX_OPENED) {
+            opened.clear();
+        }
+        opened.put(key, new Opened(value, record));
     }
 
     private void touch(String key, SessionRecord record, Instant now) {
