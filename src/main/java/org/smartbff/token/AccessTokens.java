@@ -43,6 +43,8 @@ public class AccessTokens {
     private static final Logger LOG = Logger.getLogger(AccessTokens.class);
     /** How often a replica waiting for another one's refresh looks at the session again. */
     private static final java.time.Duration LOCK_POLL_INTERVAL = java.time.Duration.ofMillis(50);
+    /** First pause before writing a refreshed session again. */
+    private static final java.time.Duration SAVE_RETRY_BACKOFF = java.time.Duration.ofMillis(20);
 
     private final SessionStore sessions;
     private final SmartServers servers;
@@ -55,6 +57,17 @@ public class AccessTokens {
     private final BffMetrics metrics;
     private final Audit audit;
     private final Map<String, Uni<SessionRecord>> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Sessions refreshed by this replica that could not be written to Redis, by session hash. The server has rotated
+     * the refresh token by then: the one in Redis is dead, and presenting it would end the grant (invalid_grant). So
+     * the refreshed record is served from here, and written to Redis (under the refresh lock) before anything else
+     * is done with that session. Bounded: past {@link #MAX_UNSAVED} entries the oldest knowledge is dropped, which
+     * only brings back the behaviour without this map.
+     */
+    private final Map<String, SessionRecord> unsaved = new ConcurrentHashMap<>();
+    private static final int MAX_UNSAVED = 10_000;
+    /** Attempts to write a refreshed session before keeping it in {@link #unsaved}. */
+    private static final int SAVE_ATTEMPTS = 3;
 
     public AccessTokens(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
             IdTokenVerifier idTokens, RefreshLock lock, SmartBffConfig config, Clock clock, BffMetrics metrics,
@@ -77,6 +90,10 @@ public class AccessTokens {
      * @return fails with {@link SessionExpiredException} or {@link TokenServiceUnavailableException}
      */
     public Uni<SessionRecord> usable(SessionId id, SessionRecord record) {
+        if (unsaved.containsKey(id.hash())) {
+            // Redis holds a stale copy: write the newer one first (and refresh it if due), under the lock.
+            return refreshOnce(id, record);
+        }
         Instant now = clock.instant();
         if (!record.accessTokenExpiresWithin(config.refreshSkew(), now)) {
             return Uni.createFrom().item(record);
@@ -159,13 +176,43 @@ public class AccessTokens {
 
     private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current, Predicate<SessionRecord> due) {
         if (current == null) {
+            unsaved.remove(id.hash());
             return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
+        }
+        SessionRecord newer = unsaved.get(id.hash());
+        if (newer != null) {
+            // This replica refreshed the session last but could not save it: that record is the live one.
+            return save(id, newer).flatMap(ignored -> due.test(newer)
+                    ? refreshAtServer(id, newer)
+                    : Uni.createFrom().item(newer));
         }
         if (!due.test(current)) {
             // Someone else refreshed it since it was read.
             return Uni.createFrom().item(current);
         }
         return refreshAtServer(id, current);
+    }
+
+    /**
+     * Writes a refreshed session, trying again briefly: the refresh token in it is the only one the server still
+     * accepts. When Redis keeps refusing, the record is kept in {@link #unsaved} and the call goes on with it: its
+     * access token is good, so the user's request need not fail.
+     */
+    private Uni<Void> save(SessionId id, SessionRecord refreshed) {
+        String key = id.hash();
+        return Uni.createFrom().deferred(() -> sessions.replace(id, refreshed))
+                .onFailure().retry().withBackOff(SAVE_RETRY_BACKOFF, SAVE_RETRY_BACKOFF.multipliedBy(5))
+                .atMost(SAVE_ATTEMPTS - 1)
+                .invoke(() -> unsaved.remove(key, refreshed))
+                .onFailure().recoverWithItem(failure -> {
+                    if (unsaved.size() >= MAX_UNSAVED) {
+                        unsaved.clear();
+                    }
+                    unsaved.put(key, refreshed);
+                    LOG.warnf("Session %s was refreshed but could not be saved (%s); this replica keeps it until Redis"
+                            + " takes it", id.logId(), failure.getMessage());
+                    return null;
+                });
     }
 
     private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current) {
@@ -178,7 +225,7 @@ public class AccessTokens {
                 .flatMap(smart -> tokens.refresh(server, smart, current.refreshToken())
                         .flatMap(response -> verifiedIdentity(response, smart, server, current)
                                 .map(identity -> current.refreshed(response, identity, clock.instant()))))
-                .call(refreshed -> sessions.replace(id, refreshed))
+                .call(refreshed -> save(id, refreshed))
                 .invoke(refreshed -> {
                     LOG.debugf("Refreshed the access token of session %s", id.logId());
                     metrics.refresh("ok");
@@ -201,12 +248,14 @@ public class AccessTokens {
             LOG.infof("Refresh of session %s was rejected (%s): the session ends", id.logId(), token.error());
             metrics.refresh("invalid_grant");
             audit.record(Audit.event("refresh_rejected").with("session", id.logId()).with("error", token.error()));
+            unsaved.remove(id.hash());
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the authorization server ended the grant")));
         }
         if (failure instanceof IdTokenException idToken) {
             LOG.warnf("Refresh of session %s returned an id token that does not verify (%s): the session ends",
                     id.logId(), idToken.getMessage());
+            unsaved.remove(id.hash());
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the refreshed identity did not verify")));
         }

@@ -195,6 +195,7 @@ public final class FakeSmartServer implements AutoCloseable {
     private String clientSecret;
     private String clientJwksUrl;
     private boolean tokenEndpointDown;
+    private Runnable beforeRefreshAnswer;
     private boolean refreshTokensRotate;
 
     /** One HTTP request as the server saw it. Header names are lower-cased; query is "" when absent. */
@@ -531,6 +532,17 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /** /oauth/token answers 503 with an HTML page, as a load balancer in front of a dead server would. */
+    /**
+     * Runs {@code hook} once a refresh grant has succeeded (the refresh token is rotated) and before its answer is
+     * sent: the moment a client has lost its old token and not yet received the new one.
+     */
+    public FakeSmartServer beforeRefreshAnswer(Runnable hook) {
+        synchronized (lock) {
+            beforeRefreshAnswer = hook;
+        }
+        return this;
+    }
+
     public FakeSmartServer tokenEndpointDown(boolean down) {
         synchronized (lock) {
             tokenEndpointDown = down;
@@ -612,6 +624,7 @@ public final class FakeSmartServer implements AutoCloseable {
             clientSecret = DEFAULT_CLIENT_SECRET;
             clientJwksUrl = null;
             tokenEndpointDown = false;
+            beforeRefreshAnswer = null;
             refreshTokensRotate = true;
         }
     }
@@ -1113,7 +1126,11 @@ public final class FakeSmartServer implements AutoCloseable {
             case OTHER_SUBJECT -> new IdTokenSpec(OTHER_SUBJECT, true, null);
             case NONE -> null;
         };
-        return tokenResponse(issueTokens(currentRefreshScope, refreshTokensRotate, idToken));
+        Reply reply = tokenResponse(issueTokens(currentRefreshScope, refreshTokensRotate, idToken));
+        if (beforeRefreshAnswer != null) {
+            beforeRefreshAnswer.run();
+        }
+        return reply;
     }
 
     /**

@@ -1,6 +1,12 @@
 package org.smartbff.testsupport;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 import redis.embedded.RedisServer;
 
@@ -36,6 +42,37 @@ public final class RedisControl {
                 throw new IllegalStateException("cannot stop the test Redis", e);
             }
             server = null;
+        }
+    }
+
+    /**
+     * Makes Redis refuse every write with an OOM error while reads go on working, as a Redis does that reached its
+     * {@code maxmemory} under the {@code noeviction} policy; {@code false} lifts it.
+     */
+    public void refuseWrites(boolean refuse) {
+        command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        command("CONFIG", "SET", "maxmemory", refuse ? "1" : "0");
+    }
+
+    /** Sends one command in RESP over a fresh connection and returns the first line of the reply. */
+    public String command(String... args) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String reply = in.readLine();
+            if (reply == null || reply.startsWith("-")) {
+                throw new IllegalStateException("Redis refused " + args[0] + ": " + reply);
+            }
+            return reply;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach the test Redis on port " + port, e);
         }
     }
 }
