@@ -140,6 +140,24 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void image_starts_from_an_appcds_archive_written_by_its_own_jvm() {
+        List<Instruction> docker = dockerfile();
+        String archive = docker.stream().filter(i -> i.is("RUN")).map(Instruction::args)
+                .filter(run -> run.contains("-XX:ArchiveClassesAtExit=")).findFirst()
+                .map(run -> {
+                    assertTrue(run.contains("-Dquarkus.appcds.generate=true"), "Quarkus stops after its static init: " + run);
+                    assertTrue(run.contains("quarkus-run.jar"), run);
+                    return run.replaceAll(".*-XX:ArchiveClassesAtExit=(\\S+).*", "$1");
+                })
+                .orElseThrow(() -> new AssertionError("the image writes an AppCDS archive with its own JVM"));
+        String opts = env(docker).getOrDefault("JAVA_OPTS_APPEND", "");
+        assertTrue(opts.matches(".*-XX:SharedArchiveFile=/deployments/" + java.util.regex.Pattern.quote(archive) + "( .*|$)"),
+                "the JVM starts from /deployments/" + archive + ": " + opts);
+        assertTrue(lastIndexOf(docker, "RUN") > lastIndexOf(docker, "COPY"),
+                "the archive is written after the application is copied in");
+    }
+
+    @Test
     void docker_context_carries_the_copy_sources_and_nothing_from_the_sources_or_git() throws IOException {
         List<String> patterns = Files.readAllLines(ROOT.resolve(".dockerignore")).stream().map(String::trim)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
