@@ -371,6 +371,21 @@ class HelmChartTest {
     }
 
     @Test
+    void an_enabled_ingress_without_hosts_or_an_autoscaler_with_min_above_max_fails_at_render_time() {
+        // Either would render, and the API server would then reject the object: an Ingress with neither rules nor a
+        // default backend, or an HPA whose maxReplicas is below minReplicas.
+        IllegalStateException noHosts = assertThrows(IllegalStateException.class,
+                () -> minimal().set("ingress.enabled", true).call());
+        assertTrue(noHosts.getMessage().contains("ingress.hosts"), noHosts.getMessage());
+        IllegalStateException minAboveMax = assertThrows(IllegalStateException.class,
+                () -> minimal().set("autoscaling.minReplicas", 5).set("autoscaling.maxReplicas", 3).call());
+        assertTrue(minAboveMax.getMessage().contains("autoscaling.maxReplicas"), minAboveMax.getMessage());
+        assertEquals(3, render(minimal().set("autoscaling.enabled", false).set("autoscaling.minReplicas", 5)
+                .set("autoscaling.maxReplicas", 3).set("replicaCount", 3)).one(Deployment.class).getSpec().getReplicas(),
+                "no autoscaler, no check");
+    }
+
+    @Test
     void ingress_routes_its_hosts_to_the_service_http_port_and_the_policy_admits_only_8080() {
         Manifests example = render(example());
         Ingress ingress = example.one(Ingress.class);
