@@ -119,6 +119,12 @@ that says what to set.
 {{- if and .Values.redis.url .Values.redis.existingSecret.name -}}
 {{- fail "set either redis.url or redis.existingSecret.name, not both" -}}
 {{- end -}}
+{{- if and .Values.ingress.enabled (not .Values.ingress.hosts) -}}
+{{- fail "ingress.enabled is true: set ingress.hosts (the host of publicUrl); an Ingress without rules is rejected by the API server" -}}
+{{- end -}}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
+{{- fail (printf "autoscaling.maxReplicas (%d) must be at least autoscaling.minReplicas (%d)" (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) -}}
+{{- end -}}
 {{- if .Values.redis.url -}}
 {{- if and .Values.redis.tls (not (hasPrefix "rediss://" .Values.redis.url)) -}}
 {{- fail "redis.tls is true: redis.url must start with rediss://" -}}

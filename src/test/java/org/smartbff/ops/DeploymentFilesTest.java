@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.smartbff.ops.OpsFiles.mapConfig;
+import static org.smartbff.ops.OpsFiles.merge;
+import static org.smartbff.ops.OpsFiles.read;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,10 +47,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.EnvConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.WithName;
 
 /**
@@ -58,10 +56,10 @@ import io.smallrye.config.WithName;
  */
 class DeploymentFilesTest {
 
-    private static final Path ROOT = projectRoot();
+    private static final Path ROOT = OpsFiles.ROOT;
     private static final Path DOCKERFILE = ROOT.resolve("src/main/docker/Dockerfile.jvm");
     private static final Path K8S = ROOT.resolve("k8s");
-    private static final Path CHART = ROOT.resolve("helm/smart-bff");
+    private static final Path CHART = OpsFiles.CHART;
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PLACEHOLDER = "REPLACE_ME";
@@ -790,18 +788,6 @@ class DeploymentFilesTest {
         return names;
     }
 
-    /** SmartBffConfig as the application would map it from these environment variables alone. */
-    private static SmartBffConfig mapConfig(Map<String, String> env) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 100,
-                        new io.quarkus.runtime.configuration.MemorySizeConverter())
-                .withSources(new EnvConfigSource(env, 300))
-                .withMapping(SmartBffConfig.class)
-                .build();
-        return config.getConfigMapping(SmartBffConfig.class);
-    }
-
     private static Properties applicationProperties() {
         Properties properties = new Properties();
         try (InputStream in = Files.newInputStream(ROOT.resolve("src/main/resources/application.properties"))) {
@@ -950,16 +936,6 @@ class DeploymentFilesTest {
         ObjectNode merged = values();
         merge(merged, single(CHART.resolve("ci/example-values.yaml")));
         return merged;
-    }
-
-    private static void merge(ObjectNode base, JsonNode overlay) {
-        overlay.fields().forEachRemaining(e -> {
-            if (e.getValue().isObject() && base.path(e.getKey()).isObject()) {
-                merge((ObjectNode) base.get(e.getKey()), e.getValue());
-            } else {
-                base.set(e.getKey(), e.getValue().deepCopy());
-            }
-        });
     }
 
     private static List<Path> chartTemplates() {
@@ -1226,25 +1202,6 @@ class DeploymentFilesTest {
     }
 
     // ---------------------------------------------------------------------------------------------------- plumbing
-
-    private static Path projectRoot() {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("pom.xml"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            fail("no pom.xml above " + System.getProperty("user.dir"));
-        }
-        return dir;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Every document of a (multi-document) YAML file, empty documents left out. */
     private static List<JsonNode> yamlDocuments(Path file) {
