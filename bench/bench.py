@@ -43,13 +43,14 @@ def env_float(name, default):
 
 CFG = {
     "rounds": env_int("BENCH_ROUNDS", 3),
-    "duration": env_int("BENCH_DURATION", 6),
+    "duration": env_int("BENCH_DURATION", 5),
     "sessions": env_int("BENCH_SESSIONS", 1000),
     "connections": env_int("BENCH_CONNECTIONS", 32),
     "threads": env_int("BENCH_THREADS", 1),
     "stream_connections": env_int("BENCH_STREAM_CONNECTIONS", 2),
     "starts": env_int("BENCH_STARTS", 5 if env_int("BENCH_ROUNDS", 3) > 1 else 3),
-    "warmup": env_int("BENCH_WARMUP", 6),
+    # Seconds of each warm-up run of a BFF: 3 runs for smart-bff, 2 for smart-bff-tuned.
+    "warmup": env_int("BENCH_WARMUP", max(3, min(8, int(1.5 * env_int("BENCH_DURATION", 5))))),
     "refresh_lifetime": env_int("BENCH_REFRESH_LIFETIME", 3),
     "big_mib": env_int("BENCH_STREAM_MIB", 50),
     "tuned_opts": os.environ.get("BENCH_BFF_JAVA_OPTS", DEFAULT_TUNED_OPTS),
@@ -420,8 +421,8 @@ def stream_heap_growth(bff, cookie, path, expected_bytes):
         if time.monotonic() >= next_sample:
             peak = max(peak, jstat_heap(pid)["used"])
             next_sample = time.monotonic() + 0.2
-        # ~10 MiB/s: slow enough that the BFF must hold back the upstream, fast enough to take 5 s for 50 MiB.
-        ahead = got / (10 * benchlib.MIB) - (time.monotonic() - t0)
+        # ~20 MiB/s: slow enough that the BFF must hold back the upstream (it reads it several times faster).
+        ahead = got / (20 * benchlib.MIB) - (time.monotonic() - t0)
         if ahead > 0:
             time.sleep(ahead)
     conn.close()
@@ -587,11 +588,14 @@ def bench(tmp, started):
     # --- warm-up: connection pools of every system, and the JIT of the BFFs (on 2 cores their throughput only
     # levels off after some 20 s of load: C2 compiles while the load runs)
     for system, base in targets.items():
-        for path in (patient, search):
-            seconds = CFG["warmup"] if system in bffs else 2
-            wrk(base + path, seconds, CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
-            if system in bffs:
-                wrk(base + path, seconds, CFG["connections"], cookies_file=cookies_file, headers=[csrf])
+        if system not in bffs:
+            for path in (patient, search):
+                wrk(base + path, 1, CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
+            continue
+        wrk(base + patient, CFG["warmup"], CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
+        wrk(base + patient, CFG["warmup"], CFG["connections"], cookies_file=cookies_file, headers=[csrf])
+        if system == "smart-bff":  # the tuned one serves no bundle workload
+            wrk(base + search, CFG["warmup"], CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
     log("warmed up")
 
     measurements = []
@@ -745,13 +749,11 @@ SYSTEMS_ALL = benchlib.SYSTEMS
 
 
 def jfr_summary(path, requests):
-    def events(kind, depth=64):
-        return run(["jfr", "print", "--json", "--stack-depth", str(depth), "--events", kind, path])
-
-    alloc_stats = events("jdk.ThreadAllocationStatistics", 1)
-    cpu = events("jdk.ExecutionSample")
-    alloc = events("jdk.ObjectAllocationSample")
-    native = events("jdk.NativeMethodSample", 1)
+    # One `jfr print` (one JVM start) for all the event types; deep stacks, to find the first org.smartbff frame.
+    events = json.loads(run(["jfr", "print", "--json", "--stack-depth", "32", "--events",
+                             "jdk.ThreadAllocationStatistics,jdk.ExecutionSample,jdk.ObjectAllocationSample,"
+                             "jdk.NativeMethodSample", path]))
+    alloc_stats = cpu = alloc = native = events
     return {
         "requests": requests,
         "samples": "%d in Java code (jdk.ExecutionSample), %d in native methods (jdk.NativeMethodSample)" % (
@@ -813,7 +815,7 @@ def method_lines():
         "drift in the machine hits all of them.",
         "Redis cmds/req = INFO commandstats difference over the run ÷ requests (the bench's own INFO excluded).",
         "Memory: VmHWM/VmRSS from /proc after all the load; heap from jstat -gc. 50 MB stream: one response read "
-        "at ~10 MiB/s; live heap growth = heap used after a full GC in the middle of the transfer minus after a "
+        "at ~20 MiB/s; live heap growth = heap used after a full GC in the middle of the transfer minus after a "
         "full GC before it.",
         "JFR (settings=profile) on the default-flags smart-bff after the measurements, one extra saturation run "
         "per profiled workload: allocation/request from jdk.ThreadAllocationStatistics at the recording's start "
