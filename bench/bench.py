@@ -49,8 +49,9 @@ CFG = {
     "threads": env_int("BENCH_THREADS", 1),
     "stream_connections": env_int("BENCH_STREAM_CONNECTIONS", 2),
     "starts": env_int("BENCH_STARTS", 5 if env_int("BENCH_ROUNDS", 3) > 1 else 3),
-    # Seconds of each warm-up run of a BFF: 3 runs for smart-bff, 2 for smart-bff-tuned.
-    "warmup": env_int("BENCH_WARMUP", max(3, min(8, int(1.5 * env_int("BENCH_DURATION", 5))))),
+    # The stream workload's warm-up per BFF (s), and the most a BFF's general warm-up may take (s).
+    "warmup": env_int("BENCH_WARMUP", max(6, min(10, 2 * env_int("BENCH_DURATION", 5)))),
+    "warmup_max": env_int("BENCH_WARMUP_MAX", max(16, min(40, 8 * env_int("BENCH_DURATION", 5)))),
     "refresh_lifetime": env_int("BENCH_REFRESH_LIFETIME", 3),
     "big_mib": env_int("BENCH_STREAM_MIB", 50),
     "tuned_opts": os.environ.get("BENCH_BFF_JAVA_OPTS", DEFAULT_TUNED_OPTS),
@@ -595,11 +596,11 @@ def bench(tmp, started):
             for path in (patient, search):
                 wrk(base + path, 1, CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
             continue
-        wrk(base + patient, CFG["warmup"], CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
-        wrk(base + patient, CFG["warmup"], CFG["connections"], cookies_file=cookies_file, headers=[csrf])
+        kinds = [(base + patient, None, [csrf, "Cookie: " + main_cookie]), (base + patient, cookies_file, [csrf])]
         if system == "smart-bff":  # the tuned one serves no bundle workload
-            wrk(base + search, CFG["warmup"], CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
-    log("warmed up")
+            kinds.append((base + search, None, [csrf, "Cookie: " + main_cookie]))
+        seconds, history = warm_up(kinds)
+        log("%s warmed up in %d s: %s req/s" % (system, seconds, " ".join("%.0f" % r for r in history)))
 
     measurements = []
     refresh_counts = {"grants": 0, "token_requests": 0, "bff_seconds": 0.0}
@@ -753,6 +754,26 @@ def bench(tmp, started):
 
 
 SYSTEMS_ALL = benchlib.SYSTEMS
+
+
+def warm_up(kinds, step=2):
+    """Load a BFF in 2-second runs, cycling through the kinds of request, until each kind's throughput has stopped
+    rising (within 5 % of its previous run) or BENCH_WARMUP_MAX seconds have passed: on 2 cores the JIT keeps
+    improving for 20 s or more of load."""
+    seen = {}
+    history = []
+    spent = 0
+    i = 0
+    while spent < CFG["warmup_max"]:
+        url, cookies, headers = kinds[i % len(kinds)]
+        m = wrk(url, step, CFG["connections"], cookies_file=cookies, headers=headers)
+        spent += step
+        history.append(m["rps"])
+        seen.setdefault(i % len(kinds), []).append(m["rps"])
+        i += 1
+        if benchlib.plateaued(seen, len(kinds)):
+            break
+    return spent, history
 
 
 def jfr_summary(path, requests):

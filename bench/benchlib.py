@@ -32,6 +32,17 @@ def median(values):
     return percentile(values, 50)
 
 
+def plateaued(runs_by_kind, kinds, tolerance=0.05):
+    """True when every kind of request has run at least twice and its last throughput is within tolerance of (or
+    below) the one before: warming up has stopped paying off."""
+    if len(runs_by_kind) < kinds:
+        return False
+    for runs in runs_by_kind.values():
+        if len(runs) < 2 or runs[-1] > runs[-2] * (1 + tolerance):
+            return False
+    return True
+
+
 # ----------------------------------------------------------------------------------------------------- parsing
 
 

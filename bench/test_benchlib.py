@@ -34,6 +34,18 @@ class StatisticsTest(unittest.TestCase):
         self.assertEqual(benchlib.median([3, None, 1, 2]), 2)
 
 
+class PlateauTest(unittest.TestCase):
+    def test_needs_two_runs_of_every_kind(self):
+        self.assertFalse(benchlib.plateaued({0: [100, 100]}, 2))
+        self.assertFalse(benchlib.plateaued({0: [100, 100], 1: [50]}, 2))
+        self.assertTrue(benchlib.plateaued({0: [100, 100], 1: [50, 51]}, 2))
+
+    def test_still_rising_is_not_a_plateau(self):
+        self.assertFalse(benchlib.plateaued({0: [100, 110], 1: [50, 50]}, 2))
+        self.assertTrue(benchlib.plateaued({0: [100, 110, 112], 1: [50, 50]}, 2))
+        self.assertTrue(benchlib.plateaued({0: [100, 80]}, 1))
+
+
 class WrkOutputTest(unittest.TestCase):
     def test_parses_the_bench_json_line(self):
         m = benchlib.parse_wrk_output(WRK_OUT)
