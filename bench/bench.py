@@ -591,6 +591,7 @@ def bench(tmp, started):
 
     # --- warm-up: connection pools of every system, and the JIT of the BFFs (on 2 cores their throughput only
     # levels off after some 20 s of load: C2 compiles while the load runs)
+    warmups = {}
     for system, base in targets.items():
         if system not in bffs:
             for path in (patient, search):
@@ -600,7 +601,8 @@ def bench(tmp, started):
         if system == "smart-bff":  # the tuned one serves no bundle workload
             kinds.append((base + search, None, [csrf, "Cookie: " + main_cookie]))
         seconds, history = warm_up(kinds)
-        log("%s warmed up in %d s: %s req/s" % (system, seconds, " ".join("%.0f" % r for r in history)))
+        warmups[system] = "%d s; req/s of the 2 s runs: %s" % (seconds, " ".join("%.0f" % r for r in history))
+        log("%s warmed up in %s" % (system, warmups[system]))
 
     measurements = []
     refresh_counts = {"grants": 0, "token_requests": 0, "bff_seconds": 0.0}
@@ -670,6 +672,7 @@ def bench(tmp, started):
             m = wrk(bff.base + path, CFG["duration"], CFG["connections"], headers=headers)
             run(["jcmd", str(bff.proc.pid), "JFR.stop", "name=bench"])
             jfr_sections[label] = jfr_summary(jfr_file, m["requests"])
+            jfr_sections[label]["rps"] = m["rps"]
             log("JFR %s: %s bytes allocated per request" % (label, benchlib.fmt(jfr_sections[label]["alloc_per_request"], 0)))
 
     # --- results
@@ -720,7 +723,7 @@ def bench(tmp, started):
                             benchlib.mib(mm["stream"]["peak_used"])])
     jfr_ctx = {}
     for label, s in jfr_sections.items():
-        jfr_ctx[label] = {"requests": s["requests"], "samples": s["samples"],
+        jfr_ctx[label] = {"requests": s["requests"], "rps": s["rps"], "samples": s["samples"],
                           "alloc_per_request": s["alloc_per_request"], "tables": [
             ("Top CPU frames (jdk.ExecutionSample, top frame)", s["cpu_top"]),
             ("Top CPU, first org.smartbff frame on the stack", s["cpu_app"]),
@@ -730,7 +733,7 @@ def bench(tmp, started):
         ]}
     ctx = {
         "title": "smart-bff bench " + stamp,
-        "environment": environment(),
+        "environment": environment() + [["warm-up " + k, v] for k, v in warmups.items()],
         "method": method_lines(),
         "agg": agg,
         "workloads": [(w[0], w[1]) for w in workloads],

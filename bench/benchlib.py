@@ -487,8 +487,9 @@ def render_markdown(ctx):
     for name, section in jfr.items():
         out.append("### " + name)
         out.append("")
-        out.append("Requests under JFR: %d; allocated per request: %s bytes. CPU samples: %s." % (
-            section["requests"], fmt(section["alloc_per_request"], 0), section.get("samples", "?")))
+        out.append("Requests under JFR: %d (%s req/s with the recording on); allocated per request: %s bytes. "
+                   "CPU samples: %s." % (section["requests"], fmt(section.get("rps"), 0),
+                                         fmt(section["alloc_per_request"], 0), section.get("samples", "?")))
         for title, rows in section["tables"]:
             out.append("")
             out.append(title)
