@@ -822,6 +822,10 @@ def environment():
     except OSError:
         pass
     commit = first_line(["git", "-C", REPO, "log", "-1", "--format=%h %s"])
+    dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", ".", ":!bench/results"],
+                           capture_output=True, text=True).stdout.strip()
+    if dirty:
+        commit += " (with uncommitted changes)"
     return [
         ["commit", commit],
         ["machine", "%s, %d cores, %s" % (platform.platform(), os.cpu_count(), mem)],
