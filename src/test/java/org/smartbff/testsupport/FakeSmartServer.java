@@ -279,6 +279,14 @@ public final class FakeSmartServer implements AutoCloseable {
 
     /** Starts a server on a free port of 127.0.0.1 and returns once it is listening. */
     public static FakeSmartServer start() {
+        return start(0);
+    }
+
+    /**
+     * Starts a server on this port of 127.0.0.1 (0: a free one) and returns once it is listening. A fixed port is for
+     * a fake run as its own process ({@link FakeSmartServerMain}), whose address the caller must know beforehand.
+     */
+    public static FakeSmartServer start(int port) {
         // RSA key generation is the slowest step; let it overlap with booting Vert.x.
         CompletableFuture<RsaJsonWebKey> key = CompletableFuture.supplyAsync(FakeSmartServer::generateSigningKey);
         String patient = classpathResource("/fhir/Patient-" + PATIENT_ID + ".json");
@@ -297,7 +305,7 @@ public final class FakeSmartServer implements AutoCloseable {
             throw e;
         }
         try {
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
                     .requestHandler(fake::onRequest);
             await(server.listen());
             fake.httpServer = server;
