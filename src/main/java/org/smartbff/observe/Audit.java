@@ -1,12 +1,14 @@
 package org.smartbff.observe;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.logging.Level;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
+import org.jboss.logmanager.ExtLogRecord;
+import org.jboss.logmanager.Logger;
 
 /**
  * The audit trail: who did what to which patient's data, one event per login, logout, refresh and proxied call, in its
@@ -22,6 +24,7 @@ public class Audit {
 
     public static final String CATEGORY = "smart-bff.audit";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
+    private static final String FQCN = Audit.class.getName();
 
     /** One event: fields in order. */
     public static final class Event {
@@ -44,19 +47,21 @@ public class Audit {
     }
 
     public void record(Event event) {
-        if (!LOG.isInfoEnabled()) {
+        if (!LOG.isLoggable(Level.INFO)) {
             return;
         }
-        StringBuilder line = new StringBuilder("audit");
+        StringBuilder line = new StringBuilder(160).append("audit");
+        Map<String, String> mdc = new HashMap<>(event.fields.size() * 2);
         event.fields.forEach((field, value) -> {
             line.append(' ').append(field).append('=').append(clean(value));
-            MDC.put("audit." + field, String.valueOf(value));
+            mdc.put("audit." + field, String.valueOf(value));
         });
-        try {
-            LOG.info(line);
-        } finally {
-            event.fields.keySet().forEach(field -> MDC.remove("audit." + field));
-        }
+        // One record with its own MDC, instead of putting each field into the thread's MDC and taking it out again:
+        // that MDC is copy-on-write, so every put and remove copied a map, on every proxied call.
+        ExtLogRecord record = new ExtLogRecord(Level.INFO, line.toString(), FQCN);
+        record.setLoggerName(CATEGORY);
+        record.setMdc(mdc);
+        LOG.logRaw(record);
     }
 
     /** Values come partly from requests: no spaces or control characters, so a value cannot forge another field. */
