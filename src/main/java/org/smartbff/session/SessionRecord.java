@@ -78,7 +78,7 @@ public record SessionRecord(String server, String accessToken, long accessTokenE
 
     /** A session granted {@code offline_access} with a refresh token may outlive the browser session. */
     public boolean offline() {
-        return refreshToken != null && Scopes.parse(scope).contains("offline_access");
+        return refreshToken != null && Scopes.includes(scope, "offline_access");
     }
 
     public boolean expired(Instant now) {

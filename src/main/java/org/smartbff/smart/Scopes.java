@@ -25,6 +25,31 @@ public final class Scopes {
         return new Scopes(values);
     }
 
+    /**
+     * Whether the scope string holds {@code wanted} as one of its values; the same answer as
+     * {@code parse(scope).contains(wanted)}, without building the set (this is asked on every proxied call).
+     */
+    public static boolean includes(String scope, String wanted) {
+        if (scope == null || wanted.isEmpty()) {
+            return false;
+        }
+        int n = wanted.length();
+        int from = 0;
+        while ((from = scope.indexOf(wanted, from)) >= 0) {
+            int end = from + n;
+            if ((from == 0 || isSpace(scope.charAt(from - 1))) && (end == scope.length() || isSpace(scope.charAt(end)))) {
+                return true;
+            }
+            from++;
+        }
+        return false;
+    }
+
+    /** The characters of the regular expression {@code \\s}, which {@link #parse} splits on. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    }
+
     public boolean contains(String scope) {
         return values.contains(scope);
     }

@@ -30,6 +30,20 @@ class ScopesTest {
     }
 
     @Test
+    void includes_answers_as_parse_contains_does_without_building_a_set() {
+        List<String> scopes = List.of("", " ", "offline_access", " offline_access ", "openid offline_access",
+                "offline_access\topenid", "openid\noffline_access\r", "offline_accessx", "xoffline_access",
+                "online_access offline_access_2", "offline_access/x", "patient/*.rs offline offline_access",
+                "offline_accessoffline_access offline_access", "offline_access\u00a0openid");
+        for (String scope : scopes) {
+            for (String wanted : List.of("offline_access", "openid", "offline")) {
+                assertEquals(Scopes.parse(scope).contains(wanted), Scopes.includes(scope, wanted), scope + " / " + wanted);
+            }
+        }
+        assertFalse(Scopes.includes(null, "offline_access"));
+    }
+
+    @Test
     void contains_an_exact_scope_only() {
         Scopes scopes = Scopes.parse("patient/*.rs offline_access");
         assertTrue(scopes.contains("offline_access"));
