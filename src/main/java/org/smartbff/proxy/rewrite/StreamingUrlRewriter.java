@@ -2,6 +2,8 @@ package org.smartbff.proxy.rewrite;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
@@ -70,21 +72,47 @@ public final class StreamingUrlRewriter {
      *         ASCII or that JSON would escape ({@code "} and {@code \})
      */
     public StreamingUrlRewriter(String upstreamBase, String publicBase) {
-        requireBase("upstreamBase", upstreamBase);
-        requireBase("publicBase", publicBase);
-        byte[] plain = ascii(upstreamBase);
-        byte[] escaped = ascii(escapeSlashes(upstreamBase));
-        if (plain.length == escaped.length) {
-            // No slash at all: both spellings are the same, one pattern is enough.
-            patterns = new byte[][] { plain };
-            replacements = new byte[][] { ascii(publicBase) };
-        } else {
-            patterns = new byte[][] { plain, escaped };
-            replacements = new byte[][] { ascii(publicBase), ascii(escapeSlashes(publicBase)) };
-        }
+        Spellings spellings = Spellings.of(upstreamBase, publicBase);
+        patterns = spellings.patterns();
+        replacements = spellings.replacements();
         first0 = patterns[0][0];
         first1 = patterns[patterns.length - 1][0];
         held = new byte[patterns[patterns.length - 1].length];
+    }
+
+    /**
+     * The byte patterns and replacements of a pair of bases, made once per FHIR server rather than once per response
+     * (a rewriter is made for every JSON response, most of them small).
+     */
+    private record Spellings(String upstreamBase, String publicBase, byte[][] patterns, byte[][] replacements) {
+
+        private static final Map<String, Spellings> BY_UPSTREAM = new ConcurrentHashMap<>();
+
+        static Spellings of(String upstreamBase, String publicBase) {
+            Spellings known = upstreamBase == null ? null : BY_UPSTREAM.get(upstreamBase);
+            if (known != null && known.publicBase().equals(publicBase)) {
+                return known;
+            }
+            Spellings made = make(upstreamBase, publicBase);
+            if (BY_UPSTREAM.size() < 1_000) {
+                BY_UPSTREAM.put(upstreamBase, made);
+            }
+            return made;
+        }
+
+        private static Spellings make(String upstreamBase, String publicBase) {
+            requireBase("upstreamBase", upstreamBase);
+            requireBase("publicBase", publicBase);
+            byte[] plain = ascii(upstreamBase);
+            byte[] escaped = ascii(escapeSlashes(upstreamBase));
+            if (plain.length == escaped.length) {
+                // No slash at all: both spellings are the same, one pattern is enough.
+                return new Spellings(upstreamBase, publicBase, new byte[][] { plain },
+                        new byte[][] { ascii(publicBase) });
+            }
+            return new Spellings(upstreamBase, publicBase, new byte[][] { plain, escaped },
+                    new byte[][] { ascii(publicBase), ascii(escapeSlashes(publicBase)) });
+        }
     }
 
     /**
