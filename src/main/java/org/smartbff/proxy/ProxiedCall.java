@@ -15,6 +15,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
@@ -44,6 +46,7 @@ final class ProxiedCall {
     private final Buffer body;
     private final boolean streamsBody;
     private boolean retried;
+    private boolean resent;
 
     ProxiedCall(RoutingContext context, Context eventLoop, HttpClient client, AccessTokens accessTokens,
             SmartBffConfig config, ProxyObserver observer, SessionId sessionId, SmartServer server, String target,
@@ -95,7 +98,17 @@ final class ProxiedCall {
                 observer.upstream(request.method().name(), response.statusCode(), System.nanoTime() - sentAt);
                 received(session, response);
             })
-                    .onFailure(failure -> ProxyErrors.upstreamFailed(context, failure));
+                    .onFailure(failure -> {
+                        if (failure instanceof HttpClosedException && !resent && safeToResend(request)) {
+                            // A pooled keep-alive connection the server had just closed (its idle timeout raced our
+                            // reuse). Nothing was answered; a safe request without a body goes again, once, on a new
+                            // connection, as a browser would.
+                            resent = true;
+                            send(session);
+                            return;
+                        }
+                        ProxyErrors.upstreamFailed(context, failure);
+                    });
         });
     }
 
@@ -165,6 +178,12 @@ final class ProxiedCall {
         upstream.exceptionHandler(failure -> response.reset());
         upstream.endHandler(ignored -> response.end(rewriter.finish()));
         response.closeHandler(ignored -> upstream.request().reset());
+    }
+
+    private boolean safeToResend(HttpServerRequest request) {
+        HttpMethod method = request.method();
+        return body == null && !streamsBody
+                && (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS);
     }
 
     private static boolean isAbsolute(String url) {

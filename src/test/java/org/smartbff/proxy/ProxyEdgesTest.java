@@ -63,6 +63,30 @@ class ProxyEdgesTest {
     }
 
     @Test
+    void a_get_whose_connection_the_server_closes_is_sent_once_more_on_a_new_connection() {
+        fake.hangUpOnNextFhirRequests(1);
+        spa().when().get("/fhir/Patient/" + fake.patientId()).then().statusCode(200);
+        assertEquals(2, fake.fhirRequests().size(), "the closed attempt and the one that was answered");
+    }
+
+    @Test
+    void a_get_is_resent_only_once() {
+        fake.hangUpOnNextFhirRequests(2);
+        spa().when().get("/fhir/Patient/" + fake.patientId()).then().statusCode(502)
+                .body("issue[0].details.coding[0].code", equalTo("upstream_unreachable"));
+        assertEquals(2, fake.fhirRequests().size());
+    }
+
+    @Test
+    void a_create_whose_connection_the_server_closes_is_never_sent_again() {
+        fake.hangUpOnNextFhirRequests(1);
+        spa().contentType("application/fhir+json")
+                .body("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}")
+                .when().post("/fhir/Observation").then().statusCode(502);
+        assertEquals(1, fake.fhirRequests().size(), "the server may have created it: not sent twice");
+    }
+
+    @Test
     void a_fhir_server_that_stays_silent_gives_504() {
         spa().when().get("/fhir/Observation?_fake=slow")
                 .then().statusCode(504)

@@ -196,6 +196,7 @@ public final class FakeSmartServer implements AutoCloseable {
     private String clientJwksUrl;
     private boolean tokenEndpointDown;
     private Runnable beforeRefreshAnswer;
+    private int hangUpsLeft;
     private boolean refreshTokensRotate;
 
     /** One HTTP request as the server saw it. Header names are lower-cased; query is "" when absent. */
@@ -237,7 +238,7 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /** What to do with a request, decided under the lock and carried out after it is released. */
-    private sealed interface Outcome permits Reply, BigBundle, NoAnswer, Deferred {
+    private sealed interface Outcome permits Reply, BigBundle, NoAnswer, HangUp, Deferred {
     }
 
     /** A complete response. */
@@ -255,6 +256,10 @@ public final class FakeSmartServer implements AutoCloseable {
 
     /** The request is left unanswered while the server runs; {@link #close()} answers it. */
     private record NoAnswer() implements Outcome {
+    }
+
+    /** The connection is closed under the request, unanswered: a keep-alive connection the server just dropped. */
+    private record HangUp() implements Outcome {
     }
 
     /** An unanswered request and the context (event loop) its response must be written on. */
@@ -551,6 +556,14 @@ public final class FakeSmartServer implements AutoCloseable {
         return this;
     }
 
+    /** Closes the connection under each of the next {@code count} FHIR requests, without an answer. */
+    public FakeSmartServer hangUpOnNextFhirRequests(int count) {
+        synchronized (lock) {
+            hangUpsLeft = count;
+        }
+        return this;
+    }
+
     public FakeSmartServer tokenEndpointDown(boolean down) {
         synchronized (lock) {
             tokenEndpointDown = down;
@@ -633,6 +646,7 @@ public final class FakeSmartServer implements AutoCloseable {
             clientJwksUrl = null;
             tokenEndpointDown = false;
             beforeRefreshAnswer = null;
+            hangUpsLeft = 0;
             refreshTokensRotate = true;
         }
     }
@@ -809,6 +823,8 @@ public final class FakeSmartServer implements AutoCloseable {
             later.onComplete(ar -> carryOut(req, ar.succeeded() ? ar.result() : text(500, String.valueOf(ar.cause()))));
         } else if (outcome instanceof NoAnswer) {
             park(req);
+        } else if (outcome instanceof HangUp) {
+            req.connection().close();
         }
     }
 
@@ -862,6 +878,10 @@ public final class FakeSmartServer implements AutoCloseable {
             case "/style.json":
                 return json(200, new JsonObject().put("color_background", "#edeae3").put("color_highlight", "#69b5ce"));
             default:
+                if (isUnderFhir(r.path()) && hangUpsLeft > 0) {
+                    hangUpsLeft--;
+                    return new HangUp();
+                }
                 if (isUnderFhir(r.path())) {
                     return withUpstreamCookie(fhirResource(r));
                 }
