@@ -196,6 +196,10 @@ public final class FakeSmartServer implements AutoCloseable {
     private String clientJwksUrl;
     private boolean tokenEndpointDown;
     private Runnable beforeRefreshAnswer;
+    /** The event loops requests arrived on, so {@link #close()} can wait out requests being parked there. */
+    private final Set<Context> requestContexts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Answers to requests that were parked after {@link #close()} began. */
+    private final List<Future<Void>> lateReleases = new ArrayList<>();
     private int hangUpsLeft;
     private boolean refreshTokensRotate;
 
@@ -363,8 +367,19 @@ public final class FakeSmartServer implements AutoCloseable {
             waiting = List.copyOf(parked);
             parked.clear();
         }
-        await(Future.join(waiting.stream().map(FakeSmartServer::releaseAtShutdown).toList())
-                .<Void>mapEmpty().otherwiseEmpty());
+        List<Future<Void>> releases = new ArrayList<>(waiting.stream().map(FakeSmartServer::releaseAtShutdown).toList());
+        // A request recorded just before `closed` was set may not be parked yet: it is, or is answered with a 503,
+        // within the event-loop task that recorded it. One empty task on each such event loop waits that out, so no
+        // connection is closed under an answer still being written.
+        for (Context context : requestContexts) {
+            Promise<Void> passed = Promise.promise();
+            context.runOnContext(v -> passed.complete());
+            await(passed.future());
+        }
+        synchronized (lock) {
+            releases.addAll(lateReleases);
+        }
+        await(Future.join(releases).<Void>mapEmpty().otherwiseEmpty());
         HttpServer server = httpServer;
         if (server != null) {
             await(server.close());
@@ -838,7 +853,10 @@ public final class FakeSmartServer implements AutoCloseable {
             }
         }
         if (shuttingDown) {
-            releaseAtShutdown(waiting);
+            Future<Void> released = releaseAtShutdown(waiting);
+            synchronized (lock) {
+                lateReleases.add(released);
+            }
             return;
         }
         req.response().closeHandler(v -> {
@@ -857,6 +875,7 @@ public final class FakeSmartServer implements AutoCloseable {
         RecordedRequest recorded = new RecordedRequest(req.method().name(), req.path(), req.query(), headers,
                 body == null ? "" : body.toString(StandardCharsets.UTF_8));
         requests.add(recorded);
+        requestContexts.add(Vertx.currentContext());
         lock.notifyAll(); // wakes awaitRequest
         return recorded;
     }
