@@ -25,6 +25,8 @@ public class Audit {
     public static final String CATEGORY = "smart-bff.audit";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
     private static final String FQCN = Audit.class.getName();
+    /** "audit." + field name, made once per field name (a handful of constants in the code). */
+    private static final Map<String, String> MDC_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One event: fields in order. */
     public static final class Event {
@@ -52,10 +54,11 @@ public class Audit {
         }
         StringBuilder line = new StringBuilder(160).append("audit");
         Map<String, String> mdc = new HashMap<>(event.fields.size() * 2);
-        event.fields.forEach((field, value) -> {
-            line.append(' ').append(field).append('=').append(clean(value));
-            mdc.put("audit." + field, String.valueOf(value));
-        });
+        for (Map.Entry<String, Object> field : event.fields.entrySet()) {
+            String value = String.valueOf(field.getValue());
+            appendClean(line.append(' ').append(field.getKey()).append('='), value);
+            mdc.put(MDC_KEYS.computeIfAbsent(field.getKey(), name -> "audit." + name), value);
+        }
         // One record with its own MDC, instead of putting each field into the thread's MDC and taking it out again:
         // that MDC is copy-on-write, so every put and remove copied a map, on every proxied call.
         ExtLogRecord record = new ExtLogRecord(Level.INFO, line.toString(), FQCN);
@@ -64,14 +67,15 @@ public class Audit {
         LOG.logRaw(record);
     }
 
-    /** Values come partly from requests: no spaces or control characters, so a value cannot forge another field. */
-    private static String clean(Object value) {
-        String text = String.valueOf(value);
-        StringBuilder out = new StringBuilder(Math.min(text.length(), 256));
-        for (int i = 0; i < text.length() && out.length() < 256; i++) {
+    /**
+     * Values come partly from requests: no spaces or control characters, so a value cannot forge another field; at
+     * most 256 characters. Appended in place, without an intermediate string (this runs for every proxied call).
+     */
+    private static void appendClean(StringBuilder line, String text) {
+        int n = Math.min(text.length(), 256);
+        for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
-            out.append(c <= 0x20 || c == 0x7f ? '_' : c);
+            line.append(c <= 0x20 || c == 0x7f ? '_' : c);
         }
-        return out.toString();
     }
 }
