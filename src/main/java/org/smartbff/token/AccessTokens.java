@@ -203,7 +203,9 @@ public class AccessTokens {
         return Uni.createFrom().deferred(() -> sessions.replace(id, refreshed))
                 .onFailure().retry().withBackOff(SAVE_RETRY_BACKOFF, SAVE_RETRY_BACKOFF.multipliedBy(5))
                 .atMost(SAVE_ATTEMPTS - 1)
-                .invoke(() -> unsaved.remove(key, refreshed))
+                // Whatever this replica kept for the session is older than what was just written (one refresh or save
+                // per session at a time: single-flight and the lock): forget it, or it would later overwrite this one.
+                .invoke(() -> unsaved.remove(key))
                 .onFailure().recoverWithItem(failure -> {
                     if (unsaved.size() >= MAX_UNSAVED) {
                         unsaved.clear();
