@@ -3,6 +3,7 @@ package org.smartbff.observe;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,7 +27,7 @@ public class Audit {
     private static final Logger LOG = Logger.getLogger(CATEGORY);
     private static final String FQCN = Audit.class.getName();
     /** "audit." + field name, made once per field name (a handful of constants in the code). */
-    private static final Map<String, String> MDC_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, String> MDC_KEYS = new ConcurrentHashMap<>();
 
     /** One event: fields in order. */
     public static final class Event {
