@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -75,6 +76,16 @@ public class BffMetrics {
 
     public void redisError() {
         counter("smart_bff.redis.errors", "Failed Redis commands").increment();
+    }
+
+    /** The in-memory session cache: whether it may serve (its change feed works) and how many it holds. */
+    public void sessionCache(java.util.function.BooleanSupplier trusted, java.util.function.IntSupplier size) {
+        Gauge.builder("smart_bff.session.cache.trusted", () -> trusted.getAsBoolean() ? 1 : 0)
+                .description("1 while sessions may be served from memory (the session change feed works), else 0")
+                .register(registry);
+        Gauge.builder("smart_bff.session.cache.entries", size::getAsInt)
+                .description("Sessions held opened in memory")
+                .register(registry);
     }
 
     private Counter counter(String name, String description, String... tags) {

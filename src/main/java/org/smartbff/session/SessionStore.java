@@ -20,6 +20,11 @@ import org.smartbff.observe.BffMetrics;
 /**
  * Sessions in Redis under {@code smart-bff:session:{sha256(id)}}, sealed. The Redis TTL is the session's life: an
  * online session slides with its idle timeout, an offline one lives to its absolute end; neither ever passes it.
+ *
+ * <p>
+ * Every change of a stored session is announced to all replicas in the same Lua call that makes it
+ * ({@link SessionChanges}), which lets {@link #find} serve a session this replica opened lately without reading Redis
+ * ({@link SessionCache} says when that is safe).
  */
 @ApplicationScoped
 public class SessionStore {
@@ -31,30 +36,31 @@ public class SessionStore {
     /** Past this many remembered sessions the memory of touches is dropped: it only saves Redis commands. */
     private static final int MAX_REMEMBERED_TOUCHES = 100_000;
 
+    /** Replaces the record only if it is still there, and announces the change in the same step. */
+    private static final String REPLACE = "local r = redis.call('set', KEYS[1], ARGV[1], 'XX', 'PXAT', ARGV[2])"
+            + " redis.call('publish', ARGV[3], KEYS[1]) return r";
+    /** Deletes the record and announces it in the same step. */
+    private static final String DELETE = "local n = redis.call('del', KEYS[1]) redis.call('publish', ARGV[1], KEYS[1])"
+            + " return n";
+
+    private final ReactiveRedisDataSource redis;
     private final ReactiveValueCommands<String, String> values;
     private final ReactiveKeyCommands<String> keys;
     private final SealedJson sealed;
     private final SmartBffConfig.Session config;
     private final Clock clock;
-    /**
-     * Records already opened, by Redis key, with the exact sealed value they came from: the value is still read from
-     * Redis on every call (so a refresh or logout on any replica is seen at once), but an unchanged value under the
-     * same key is not decrypted and parsed again. Any other value, or the same value under another key, is opened in
-     * full (and a value moved to another key then fails, as the cipher binds it to its key).
-     */
-    private final Map<String, Opened> opened = new ConcurrentHashMap<>();
-
-    private record Opened(String value, SessionRecord record) {
-    }
-    private static final int MAX_OPENED = 4_096;
+    /** Opened records: served without a Redis read while the change feed vouches for them, see {@link SessionCache}. */
+    private final SessionCache cache;
 
     /** When this replica last pushed each online session's TTL forward, by key; so an active session costs one
      * PEXPIREAT per tenth of its idle timeout instead of one per request. */
     private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
 
     public SessionStore(ReactiveRedisDataSource redis, SealedJson sealed, SmartBffConfig config, Clock clock,
-            BffMetrics metrics) {
+            BffMetrics metrics, SessionCache cache) {
         this.metrics = metrics;
+        this.redis = redis;
+        this.cache = cache;
         this.values = redis.value(String.class, String.class);
         this.keys = redis.key(String.class);
         this.sealed = sealed;
@@ -76,23 +82,61 @@ public class SessionStore {
 
     /**
      * Replaces a session after a refresh, with the TTL the new grant allows; XX: a session logged out meanwhile stays
-     * gone.
+     * gone. Every replica hears of it.
      */
     public Uni<Void> replace(SessionId id, SessionRecord record) {
         String key = key(id);
-        return values.set(key, sealed.seal(record, key), new SetArgs().xx().pxAt(endOfLife(record, clock.instant())))
-                .onFailure().transform(this::storeFailure);
+        cache.changed(key);
+        return redis.execute("EVAL", REPLACE, "1", key, sealed.seal(record, key),
+                Long.toString(endOfLife(record, clock.instant()).toEpochMilli()), SessionChanges.CHANNEL)
+                .onFailure().transform(this::storeFailure)
+                .eventually(() -> cache.changed(key))
+                .replaceWithVoid();
     }
 
-    /** The session, or null when there is none, it cannot be read, or it is past its absolute end. */
+    /**
+     * The session, or null when there is none, it cannot be read, or it is past its absolute end. Served from memory
+     * when the cache may (see {@link SessionCache}), read from Redis otherwise.
+     */
     public Uni<SessionRecord> find(SessionId id) {
         String key = key(id);
+        SessionRecord known = cache.trusted(key);
+        return known != null ? checked(id, key, known) : read(id, key);
+    }
+
+    /**
+     * The session when memory can answer now, without I/O (see {@link SessionCache}); null when {@link #find} must be
+     * asked, which also covers a session found past its end.
+     */
+    public SessionRecord findInMemory(SessionId id) {
+        String key = key(id);
+        SessionRecord known = cache.trusted(key);
+        if (known == null) {
+            return null;
+        }
+        Instant now = clock.instant();
+        if (known.expired(now)) {
+            return null;
+        }
+        touch(key, known, now);
+        return known;
+    }
+
+    /**
+     * The session as Redis holds it now, never from memory: what a refresh decides on, since another replica may have
+     * refreshed it a moment ago.
+     */
+    public Uni<SessionRecord> findInStore(SessionId id) {
+        return read(id, key(id));
+    }
+
+    private Uni<SessionRecord> read(SessionId id, String key) {
+        long ticket = cache.beforeRead();
         return values.get(key).onFailure().transform(this::storeFailure).flatMap(value -> {
             if (value == null) {
                 return Uni.createFrom().nullItem();
             }
-            Opened known = opened.get(key);
-            SessionRecord record = known != null && known.value().equals(value) ? known.record() : null;
+            SessionRecord record = cache.opened(key, value);
             if (record == null) {
                 try {
                     record = sealed.open(value, key, SessionRecord.class);
@@ -100,29 +144,30 @@ public class SessionStore {
                     LOG.debugf("Session %s cannot be read (%s): treated as absent", id.logId(), e.getMessage());
                     return Uni.createFrom().nullItem();
                 }
-                remember(key, value, record);
             }
-            Instant now = clock.instant();
-            if (record.expired(now)) {
-                return delete(id).replaceWith((SessionRecord) null);
-            }
-            touch(key, record, now);
-            return Uni.createFrom().item(record);
+            cache.read(key, value, record, ticket);
+            return checked(id, key, record);
         });
     }
 
+    private Uni<SessionRecord> checked(SessionId id, String key, SessionRecord record) {
+        Instant now = clock.instant();
+        if (record.expired(now)) {
+            return delete(id).replaceWith((SessionRecord) null);
+        }
+        touch(key, record, now);
+        return Uni.createFrom().item(record);
+    }
+
+    /** Ends a session; every replica hears of it. */
     public Uni<Void> delete(SessionId id) {
         String key = key(id);
         lastTouched.remove(key);
-        opened.remove(key);
-        return keys.del(key).onFailure().transform(this::storeFailure).replaceWithVoid();
-    }
-
-    private void remember(String key, String value, SessionRecord record) {
-        if (opened.size() >= MAX_OPENED) {
-            opened.clear();
-        }
-        opened.put(key, new Opened(value, record));
+        cache.changed(key);
+        return redis.execute("EVAL", DELETE, "1", key, SessionChanges.CHANNEL)
+                .onFailure().transform(this::storeFailure)
+                .eventually(() -> cache.changed(key))
+                .replaceWithVoid();
     }
 
     private void touch(String key, SessionRecord record, Instant now) {

@@ -89,6 +89,14 @@ public class AccessTokens {
      *
      * @return fails with {@link SessionExpiredException} or {@link TokenServiceUnavailableException}
      */
+    /**
+     * Whether the session's access token may be used as it is, with nothing to refresh or save first: what
+     * {@link #usable} would hand back unchanged, told without building a pipeline (the common case of a call).
+     */
+    public boolean usableAsIs(SessionId id, SessionRecord record) {
+        return !record.accessTokenExpiresWithin(config.refreshSkew(), clock.instant()) && !unsaved.containsKey(id.hash());
+    }
+
     public Uni<SessionRecord> usable(SessionId id, SessionRecord record) {
         if (unsaved.containsKey(id.hash())) {
             // Redis holds a stale copy: write the newer one first (and refresh it if due), under the lock.
@@ -149,14 +157,14 @@ public class AccessTokens {
             if (owner == null) {
                 return waitForHolder(id, giveUpAtNanos, due);
             }
-            return sessions.find(id).flatMap(current -> refreshIfStillDue(id, current, due))
+            return sessions.findInStore(id).flatMap(current -> refreshIfStillDue(id, current, due))
                     .eventually(() -> lock.release(id, owner).onFailure().recoverWithNull());
         });
     }
 
     private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due) {
         return Uni.createFrom().voidItem().onItem().delayIt().by(LOCK_POLL_INTERVAL)
-                .flatMap(ignored -> sessions.find(id))
+                .flatMap(ignored -> sessions.findInStore(id))
                 .flatMap(current -> {
                     if (current == null) {
                         return Uni.createFrom().failure(new SessionExpiredException("the session ended"));

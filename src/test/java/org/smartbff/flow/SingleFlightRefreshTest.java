@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,29 +19,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers;
-import org.smartbff.observe.Audit;
-import org.smartbff.observe.BffMetrics;
-import org.smartbff.session.SealedJson;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
-import org.smartbff.smart.ClientKeys;
-import org.smartbff.smart.IdTokenVerifier;
-import org.smartbff.smart.SmartDiscovery;
-import org.smartbff.smart.TokenClient;
+import org.smartbff.testsupport.AnotherReplica;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
 import org.smartbff.token.AccessTokens;
-import org.smartbff.token.RefreshLock;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.oidc.client.OidcClients;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.quarkus.redis.runtime.datasource.ReactiveRedisDataSourceImpl;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -113,48 +101,28 @@ class SingleFlightRefreshTest {
         String cookie = BrowserLogin.login();
         SessionId id = SessionId.parse(cookie).orElseThrow();
         clock.advance(Duration.ofHours(2));
-        AccessTokens otherReplica = anotherReplica();
-        SessionStore otherSessions = lastOtherSessions;
+        try (AnotherReplica other = new AnotherReplica(vertx, redisPort, config, clock, oidcClients)) {
+            AccessTokens otherReplica = other.accessTokens;
+            SessionStore otherSessions = other.sessions;
 
-        SessionRecord seenByA = sessions.find(id).await().atMost(Duration.ofSeconds(5));
-        SessionRecord seenByB = otherSessions.find(id).await().atMost(Duration.ofSeconds(5));
-        List<CompletableFuture<SessionRecord>> results = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            results.add(accessTokens.usable(id, seenByA).subscribeAsCompletionStage());
-            results.add(otherReplica.usable(id, seenByB).subscribeAsCompletionStage());
+            SessionRecord seenByA = sessions.find(id).await().atMost(Duration.ofSeconds(5));
+            SessionRecord seenByB = otherSessions.find(id).await().atMost(Duration.ofSeconds(5));
+            List<CompletableFuture<SessionRecord>> results = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                results.add(accessTokens.usable(id, seenByA).subscribeAsCompletionStage());
+                results.add(otherReplica.usable(id, seenByB).subscribeAsCompletionStage());
+            }
+            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+            Set<String> accessTokensSeen = new HashSet<>();
+            for (CompletableFuture<SessionRecord> result : results) {
+                accessTokensSeen.add(result.get().accessToken());
+            }
+            assertEquals(1, fake.refreshGrants(), "one refresh across both replicas");
+            assertEquals(1, accessTokensSeen.size(), "every caller got the one new token");
+            assertNotEquals(seenByA.accessToken(), accessTokensSeen.iterator().next());
+            assertEquals(1, fake.usedRefreshTokens().size());
+            assertTrue(fake.issuedAccessTokens().containsAll(accessTokensSeen));
         }
-        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-
-        Set<String> accessTokensSeen = new HashSet<>();
-        for (CompletableFuture<SessionRecord> result : results) {
-            accessTokensSeen.add(result.get().accessToken());
-        }
-        assertEquals(1, fake.refreshGrants(), "one refresh across both replicas");
-        assertEquals(1, accessTokensSeen.size(), "every caller got the one new token");
-        assertNotEquals(seenByA.accessToken(), accessTokensSeen.iterator().next());
-        assertEquals(1, fake.usedRefreshTokens().size());
-        assertTrue(fake.issuedAccessTokens().containsAll(accessTokensSeen));
-    }
-
-    private SessionStore lastOtherSessions;
-
-    /**
-     * A second, independent service graph in this JVM: its own Redis client, its own stores, discovery, token client,
-     * verifier and in-process single-flight map; only Redis (and the configuration, as replicas share it) in common.
-     * Two Quarkus processes would prove the same at ten times the cost.
-     */
-    private AccessTokens anotherReplica() {
-        io.vertx.mutiny.redis.client.Redis client = io.vertx.mutiny.redis.client.Redis.createClient(vertx,
-                "redis://127.0.0.1:" + redisPort);
-        ReactiveRedisDataSource redis = new ReactiveRedisDataSourceImpl(vertx, client,
-                io.vertx.mutiny.redis.client.RedisAPI.api(client));
-        Clock sharedTime = clock;
-        BffMetrics metrics = new BffMetrics(new SimpleMeterRegistry());
-        SessionStore store = new SessionStore(redis, new SealedJson(config), config, sharedTime, metrics);
-        lastOtherSessions = store;
-        SmartServers servers = new SmartServers(config);
-        return new AccessTokens(store, servers, new SmartDiscovery(config, sharedTime),
-                new TokenClient(oidcClients, new ClientKeys(config), config), new IdTokenVerifier(config),
-                new RefreshLock(redis, metrics), config, sharedTime, metrics, new Audit());
     }
 }

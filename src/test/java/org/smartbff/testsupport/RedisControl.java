@@ -57,14 +57,7 @@ public final class RedisControl {
     /** Sends one command in RESP over a fresh connection and returns the first line of the reply. */
     public String command(String... args) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
-            }
-            OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            send(socket, args);
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             String reply = in.readLine();
             if (reply == null || reply.startsWith("-")) {
@@ -74,5 +67,51 @@ public final class RedisControl {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach the test Redis on port " + port, e);
         }
+    }
+
+    /** How many times Redis has run this command (lower case, e.g. {@code get}) since it started, from INFO. */
+    public long calls(String command) {
+        String info = bulk("INFO", "commandstats");
+        String prefix = "cmdstat_" + command + ":calls=";
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length(), line.indexOf(',', prefix.length())));
+            }
+        }
+        return 0;
+    }
+
+    /** Sends one command whose reply is a bulk string, and returns that string. */
+    private String bulk(String... args) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            send(socket, args);
+            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            StringBuilder header = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IllegalStateException("Redis closed the connection");
+                }
+                header.append((char) c);
+            }
+            if (header.charAt(0) != '$') {
+                throw new IllegalStateException("Redis refused " + args[0] + ": " + header.toString().trim());
+            }
+            byte[] body = new byte[Integer.parseInt(header.substring(1).trim())];
+            in.readFully(body);
+            return new String(body, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach the test Redis on port " + port, e);
+        }
+    }
+
+    private static void send(Socket socket, String... args) throws IOException {
+        StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg)
+                    .append("\r\n");
+        }
+        OutputStream out = socket.getOutputStream();
+        out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 }
