@@ -44,7 +44,7 @@ public class FhirProxy {
     private final SmartServers servers;
     private final SmartBffConfig config;
     private final String publicFhirBase;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     private final ProxyObserver observer;
     private final ScopeGuard scopeGuard;
 
@@ -57,7 +57,7 @@ public class FhirProxy {
         this.servers = servers;
         this.config = config;
         this.publicFhirBase = SmartServers.normalizeBaseUrl(config.publicUrl()) + MOUNT;
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.http().connectTimeout().toMillis())
                 .setKeepAlive(true)
                 .setMaxPoolSize(100)
@@ -65,7 +65,9 @@ public class FhirProxy {
                 .setForceSni(true)
                 // Compressed JSON is inflated so its URLs can be rewritten; compression towards the browser is the
                 // HTTP server's job (quarkus.http.enable-compression).
-                .setDecompressionSupported(true));
+                .setDecompressionSupported(true);
+        this.clients = new UpstreamClients(vertx.createHttpClient(options),
+                vertx.createHttpClient(new HttpClientOptions(options).setKeepAlive(false).setMaxPoolSize(10)));
     }
 
     void register(@Observes Router router) {
@@ -105,6 +107,13 @@ public class FhirProxy {
             return;
         }
         Context eventLoop = Vertx.currentContext();
+        SessionRecord known = sessions.findInMemory(id.get());
+        if (known != null && accessTokens.usableAsIs(id.get(), known)) {
+            // The steady state: nothing to wait for, so no pipeline and no hop back to the event loop.
+            call.session(id.get(), known);
+            forward(context, eventLoop, id.get(), known, path.get(), declaredLength);
+            return;
+        }
         sessions.find(id.get())
                 .flatMap(record -> record == null
                         ? Uni.createFrom().<SessionRecord> failure(new SessionExpiredException("no session"))
@@ -143,12 +152,12 @@ public class FhirProxy {
                     refuse(context, deny);
                     return;
                 }
-                new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id, server, target,
+                new ProxiedCall(context, eventLoop, clients, accessTokens, config, observer, id, server, target,
                         publicFhirBase, body, false).send(session);
             }).onFailure(failure -> ProxyErrors.failed(context, failure));
             return;
         }
-        new ProxiedCall(context, eventLoop, client, accessTokens, config, observer, id, server, target,
+        new ProxiedCall(context, eventLoop, clients, accessTokens, config, observer, id, server, target,
                 publicFhirBase, null, declaredLength > 0 || undeclaredBody(request)).send(session);
     }
 

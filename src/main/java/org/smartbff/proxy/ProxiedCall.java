@@ -32,9 +32,11 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class ProxiedCall {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProxiedCall.class);
+
     private final RoutingContext context;
     private final Context eventLoop;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     private final AccessTokens accessTokens;
     private final SmartBffConfig config;
     private final ProxyObserver observer;
@@ -47,14 +49,16 @@ final class ProxiedCall {
     private final boolean streamsBody;
     private boolean retried;
     private boolean resent;
+    /** Rewritable bodies up to this announced length are rewritten whole rather than streamed. */
+    private static final long WHOLE_REWRITE_LIMIT = 64 * 1024;
 
-    ProxiedCall(RoutingContext context, Context eventLoop, HttpClient client, AccessTokens accessTokens,
+    ProxiedCall(RoutingContext context, Context eventLoop, UpstreamClients clients, AccessTokens accessTokens,
             SmartBffConfig config, ProxyObserver observer, SessionId sessionId, SmartServer server, String target,
             String publicFhirBase, Buffer body, boolean streamsBody) {
         this.observer = observer;
         this.context = context;
         this.eventLoop = eventLoop;
-        this.client = client;
+        this.clients = clients;
         this.accessTokens = accessTokens;
         this.config = config;
         this.sessionId = sessionId;
@@ -72,7 +76,7 @@ final class ProxiedCall {
                 .setAbsoluteURI(target)
                 .setFollowRedirects(false)
                 .setIdleTimeout(config.http().upstreamTimeout().toMillis());
-        client.request(options).onComplete(created -> {
+        (resent ? clients.fresh() : clients.pooled()).request(options).onComplete(created -> {
             if (created.failed()) {
                 ProxyErrors.upstreamFailed(context, created.cause());
                 return;
@@ -104,6 +108,8 @@ final class ProxiedCall {
                             // reuse). Nothing was answered; a safe request without a body goes again, once, on a new
                             // connection, as a browser would.
                             resent = true;
+                            LOG.debugf("The FHIR server closed the connection under a %s; sending it again on a new one",
+                                    request.method());
                             send(session);
                             return;
                         }
@@ -152,14 +158,54 @@ final class ProxiedCall {
         if (rewrite) {
             // The length changes with the URLs.
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-            response.setChunked(true);
-            streamRewritten(upstream, response, new StreamingUrlRewriter(upstreamBase, publicFhirBase));
+            StreamingUrlRewriter rewriter = new StreamingUrlRewriter(upstreamBase, publicFhirBase);
+            // (Not for HEAD: its Content-Length is that of a body it does not carry.)
+            if (announcedLength(upstream) <= WHOLE_REWRITE_LIMIT && context.request().method() != HttpMethod.HEAD) {
+                rewriteWhole(upstream, response, rewriter);
+            } else {
+                response.setChunked(true);
+                streamRewritten(upstream, response, rewriter);
+            }
             return;
         }
         if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             response.setChunked(true);
         }
         upstream.pipeTo(response).onFailure(failure -> response.reset());
+    }
+
+    /**
+     * A small body announced with its length (most reads: a resource, a page of a search) is taken whole, rewritten and
+     * sent with a Content-Length in one write: no chunk framing, and one socket write instead of two or more.
+     */
+    private static void rewriteWhole(HttpClientResponse upstream, HttpServerResponse response,
+            StreamingUrlRewriter rewriter) {
+        upstream.body().onSuccess(body -> {
+            Buffer out = rewriter.feed(body);
+            Buffer rest = rewriter.finish();
+            if (rest.length() > 0) {
+                out = Buffer.buffer(out.length() + rest.length()).appendBuffer(out).appendBuffer(rest);
+            }
+            if (!response.closed()) {
+                response.putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(out.length()));
+                response.end(out);
+            }
+        }).onFailure(failure -> response.reset());
+        response.closeHandler(ignored -> upstream.request().reset());
+    }
+
+    /** The Content-Length the FHIR server announced, or {@link Long#MAX_VALUE} when it did not (or not readably). */
+    private static long announcedLength(HttpClientResponse upstream) {
+        String length = upstream.getHeader(HttpHeaderNames.CONTENT_LENGTH);
+        if (length == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            long parsed = Long.parseLong(length);
+            return parsed >= 0 ? parsed : Long.MAX_VALUE;
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static void streamRewritten(HttpClientResponse upstream, HttpServerResponse response,

@@ -44,7 +44,7 @@ final class ProxyErrors {
         } else if (failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")) {
             fail(context, 504, "timeout", "upstream_timeout", "The FHIR server did not answer in time.");
         } else {
-            LOG.warnf("FHIR server unreachable: %s", failure.getMessage());
+            LOG.warnf("FHIR server unreachable: %s (%s)", failure.getMessage(), failure.getClass().getSimpleName());
             fail(context, 502, "transient", "upstream_unreachable", "The FHIR server could not be reached.");
         }
     }

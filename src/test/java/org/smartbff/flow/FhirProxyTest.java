@@ -114,6 +114,21 @@ class FhirProxyTest {
     }
 
     @Test
+    void a_small_rewritten_body_is_sent_whole_with_its_new_length() {
+        String cookie = BrowserLogin.login();
+        Response response = spa(cookie).when().get("/fhir/Observation?patient=" + fake.patientId());
+        assertEquals(200, response.statusCode());
+        byte[] body = response.asByteArray();
+        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(body.length > 50_000, "the ~60 KB searchset: " + body.length);
+        assertEquals(String.valueOf(body.length), response.header("Content-Length"), "the length after rewriting");
+        assertNull(response.header("Transfer-Encoding"));
+        assertFalse(text.contains(fake.fhirBase()), "no URL of the FHIR server is left");
+        assertTrue(text.contains("/fhir/Observation/"), "its URLs now point at the BFF");
+        assertEquals("Bundle", response.jsonPath().getString("resourceType"));
+    }
+
+    @Test
     void an_upstream_error_passes_through_as_it_is() {
         String cookie = BrowserLogin.login();
         spa(cookie).when().get("/fhir/Observation/unknown-id")
