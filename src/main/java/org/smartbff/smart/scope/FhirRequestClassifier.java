@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import org.smartbff.smart.scope.Classification.Access;
 import org.smartbff.smart.scope.Classification.NeedsBody;
@@ -79,9 +78,6 @@ import org.smartbff.smart.scope.Classification.Unrestricted;
  */
 public final class FhirRequestClassifier {
 
-    private static final Pattern TYPE = Pattern.compile("[A-Z][A-Za-z]+");
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
-    private static final Pattern OPERATION = Pattern.compile("\\$[A-Za-z][A-Za-z0-9_\\-]*");
     /** Compartment definitions of FHIR R4. */
     private static final Set<String> COMPARTMENTS = Set.of("Patient", "Encounter", "RelatedPerson", "Practitioner",
             "Device");
@@ -160,6 +156,64 @@ public final class FhirRequestClassifier {
                 : result;
     }
 
+    // The grammar of path segments, as loops: a call is classified on every proxied request.
+
+    /** {@code [A-Z][A-Za-z]+}: a resource type's shape. */
+    static boolean isType(String segment) {
+        int length = segment.length();
+        if (length < 2 || !upper(segment.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < length; i++) {
+            if (!letter(segment.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [A-Za-z0-9\-.]{1,64}}: a FHIR id. */
+    static boolean isId(String segment) {
+        int length = segment.length();
+        if (length < 1 || length > 64) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = segment.charAt(i);
+            if (!letter(c) && !digit(c) && c != '-' && c != '.') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code \$[A-Za-z][A-Za-z0-9_\-]*}: an operation name. */
+    static boolean isOperation(String segment) {
+        int length = segment.length();
+        if (length < 2 || segment.charAt(0) != '$' || !letter(segment.charAt(1))) {
+            return false;
+        }
+        for (int i = 2; i < length; i++) {
+            char c = segment.charAt(i);
+            if (!letter(c) && !digit(c) && c != '_' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean upper(char c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
+    private static boolean letter(char c) {
+        return upper(c) || (c >= 'a' && c <= 'z');
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
     private static Optional<List<String>> segments(String path) {
         if (path.isEmpty()) {
             return Optional.of(List.of());
@@ -196,11 +250,11 @@ public final class FhirRequestClassifier {
                 default:
                     break;
             }
-            if (OPERATION.matcher(first).matches()) {
+            if (isOperation(first)) {
                 return operation(method, FhirInteraction.OPERATION_SYSTEM, first, ANY, null, query);
             }
         }
-        if (!TYPE.matcher(first).matches()) {
+        if (!isType(first)) {
             return new Refused("not a resource type, metadata, _history, _search or an operation");
         }
         return switch (s.size()) {
@@ -263,10 +317,10 @@ public final class FhirRequestClassifier {
             return method.equals("POST") ? search(FhirInteraction.SEARCH_TYPE, type, null, query)
                     : new Refused("_search takes POST");
         }
-        if (OPERATION.matcher(second).matches()) {
+        if (isOperation(second)) {
             return operation(method, FhirInteraction.OPERATION_TYPE, second, type, null, query);
         }
-        if (!ID.matcher(second).matches()) {
+        if (!isId(second)) {
             return new Refused("not a resource id");
         }
         String patient = patientOf(type, second);
@@ -286,7 +340,7 @@ public final class FhirRequestClassifier {
     /** {@code [type]/[id]/_history}, {@code [type]/[id]/$op}, compartment searches. */
     private static Classification onInstanceAnd(String method, String type, String id, String third,
             Map<String, List<String>> query) {
-        if (!ID.matcher(id).matches()) {
+        if (!isId(id)) {
             return new Refused("not a resource id");
         }
         String patient = patientOf(type, id);
@@ -294,7 +348,7 @@ public final class FhirRequestClassifier {
             return method.equals("GET") ? access(FhirInteraction.HISTORY_INSTANCE, type, id, patient, query,
                     new RequiredPermission(type, Interaction.READ)) : new Refused("history is read-only");
         }
-        if (OPERATION.matcher(third).matches()) {
+        if (isOperation(third)) {
             return operation(method, FhirInteraction.OPERATION_INSTANCE, third, type, id, query);
         }
         if (!COMPARTMENTS.contains(type)) {
@@ -304,7 +358,7 @@ public final class FhirRequestClassifier {
             return method.equals("POST") ? search(FhirInteraction.SEARCH_COMPARTMENT, ANY, patient, query)
                     : new Refused("_search takes POST");
         }
-        if (third.equals(ANY) || TYPE.matcher(third).matches()) {
+        if (third.equals(ANY) || isType(third)) {
             return method.equals("GET") ? search(FhirInteraction.SEARCH_COMPARTMENT, third, patient, query)
                     : new Refused("compartment search takes GET");
         }
@@ -315,15 +369,15 @@ public final class FhirRequestClassifier {
     private static Classification onFourSegments(String method, List<String> s, Map<String, List<String>> query) {
         String type = s.get(0);
         String id = s.get(1);
-        if (!ID.matcher(id).matches()) {
+        if (!isId(id)) {
             return new Refused("not a resource id");
         }
         String patient = patientOf(type, id);
-        if (s.get(2).equals("_history") && ID.matcher(s.get(3)).matches()) {
+        if (s.get(2).equals("_history") && isId(s.get(3))) {
             return method.equals("GET") ? access(FhirInteraction.VREAD, type, id, patient, query,
                     new RequiredPermission(type, Interaction.READ)) : new Refused("history is read-only");
         }
-        if (COMPARTMENTS.contains(type) && TYPE.matcher(s.get(2)).matches() && s.get(3).equals("_search")) {
+        if (COMPARTMENTS.contains(type) && isType(s.get(2)) && s.get(3).equals("_search")) {
             return method.equals("POST") ? search(FhirInteraction.SEARCH_COMPARTMENT, s.get(2), patient, query)
                     : new Refused("_search takes POST");
         }
@@ -332,8 +386,8 @@ public final class FhirRequestClassifier {
 
     /** {@code [type]/[id]/_history/[vid]/$op}. */
     private static Classification onVersionOperation(String method, List<String> s, Map<String, List<String>> query) {
-        if (!ID.matcher(s.get(1)).matches() || !s.get(2).equals("_history") || !ID.matcher(s.get(3)).matches()
-                || !OPERATION.matcher(s.get(4)).matches()) {
+        if (!isId(s.get(1)) || !s.get(2).equals("_history") || !isId(s.get(3))
+                || !isOperation(s.get(4))) {
             return new Refused("not an operation on a version");
         }
         return operation(method, FhirInteraction.OPERATION_INSTANCE, s.get(4), s.get(0), s.get(1), query);
