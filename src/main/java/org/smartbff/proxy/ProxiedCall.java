@@ -78,6 +78,15 @@ final class ProxiedCall {
                 .setIdleTimeout(config.http().upstreamTimeout().toMillis());
         (resent ? clients.fresh() : clients.pooled()).request(options).onComplete(created -> {
             if (created.failed()) {
+                if (created.cause() instanceof HttpClosedException && !resent) {
+                    // The pooled connection closed while it was being handed to us: nothing was sent, whatever the
+                    // method, so the call goes once more on a new connection.
+                    resent = true;
+                    LOG.debugf("A pooled connection to the FHIR server closed before a %s was sent; using a new one",
+                            request.method());
+                    send(session);
+                    return;
+                }
                 ProxyErrors.upstreamFailed(context, created.cause());
                 return;
             }
