@@ -193,15 +193,17 @@ public interface SmartBffConfig {
          * How long a replica may serve a session it has opened without reading Redis again. Changes (refresh, logout)
          * made on any replica reach every replica at once through a Redis channel, and nothing is served from memory
          * while that channel is not known to work; this bound covers only what the channel cannot announce (a record
-         * edited or evicted in Redis by hand). {@code 0} reads Redis on every call. Defaults to {@code 5S}.
+         * changed in Redis without smart-bff: edited, evicted, expired early). {@code 0} reads Redis on every call.
+         * Defaults to {@code 5S}.
          */
         @WithName("cache-ttl")
         @WithDefault("5S")
         Duration cacheTtl();
 
         /**
-         * How often each replica sends a heartbeat through the session change channel; a replica that hears nothing on
-         * it for three heartbeats stops serving sessions from memory until it does. Defaults to {@code 1S}.
+         * How often each replica sends a heartbeat through the session change channel; a replica whose heartbeats do
+         * not come back for three heartbeats stops serving sessions from memory and subscribes again. Defaults to
+         * {@code 1S}.
          */
         @WithName("cache-heartbeat")
         @WithDefault("1S")

@@ -39,7 +39,9 @@ public class LogoutService {
     }
 
     public Uni<Void> logout(SessionId id) {
-        return sessions.find(id).call(() -> sessions.delete(id)).flatMap(record -> {
+        // From Redis, not memory: another replica may have refreshed the session a moment ago, and the tokens to
+        // revoke are the ones the authorization server holds now.
+        return sessions.findInStore(id).call(() -> sessions.delete(id)).flatMap(record -> {
             if (record == null) {
                 return Uni.createFrom().voidItem();
             }

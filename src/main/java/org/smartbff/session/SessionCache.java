@@ -1,11 +1,11 @@
 package org.smartbff.session;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -35,9 +35,10 @@ import org.smartbff.config.SmartBffConfig;
 @Singleton
 public class SessionCache {
 
-    private final Clock clock;
-    private final long ttlMillis;
-    private final long staleAfterMillis;
+    /** Monotonic nanoseconds: trust windows must not move with the wall clock (which may step back, or forward). */
+    private final LongSupplier ticker;
+    private final long ttlNanos;
+    private final long staleAfterNanos;
     private final int maxEntries;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Moves on every announced change and every change of the feed's state; reads compare it before and after. */
@@ -45,15 +46,17 @@ public class SessionCache {
     /** The feed's state: an epoch number while listening, {@link #NOT_LISTENING} otherwise. */
     private volatile long epoch = NOT_LISTENING;
     private final AtomicLong epochs = new AtomicLong();
-    private volatile long lastHeardMillis;
+    /** When the latest heartbeat that came back was sent (ticker time): not when it arrived, which a stalled loop
+     * could make recent long after it was sent. */
+    private volatile long lastHeardNanos;
     private static final long NOT_LISTENING = -1;
 
-    private record Entry(String value, SessionRecord record, long readAtMillis, long epoch) {
+    private record Entry(String value, SessionRecord record, long readAtNanos, long epoch) {
     }
 
     @Inject
-    public SessionCache(SmartBffConfig config, Clock clock) {
-        this(clock, config.session().cacheTtl(), config.session().cacheHeartbeat().multipliedBy(3),
+    public SessionCache(SmartBffConfig config) {
+        this(System::nanoTime, config.session().cacheTtl(), config.session().cacheHeartbeat().multipliedBy(3),
                 config.session().cacheSize());
     }
 
@@ -62,15 +65,20 @@ public class SessionCache {
      * @param staleAfter how long the feed may stay silent before nothing is trusted
      * @param maxEntries the most sessions remembered; past it an arbitrary one is forgotten
      */
-    public SessionCache(Clock clock, Duration ttl, Duration staleAfter, int maxEntries) {
-        this.clock = clock;
-        this.ttlMillis = ttl.toMillis();
-        this.staleAfterMillis = staleAfter.toMillis();
+    public SessionCache(LongSupplier ticker, Duration ttl, Duration staleAfter, int maxEntries) {
+        this.ticker = ticker;
+        this.ttlNanos = ttl.toNanos();
+        this.staleAfterNanos = staleAfter.toNanos();
         this.maxEntries = maxEntries;
     }
 
     public boolean enabled() {
-        return ttlMillis > 0;
+        return ttlNanos > 0;
+    }
+
+    /** Now, on the ticker: what heartbeats carry as their send time. */
+    public long now() {
+        return ticker.getAsLong();
     }
 
     /** The record to serve without reading Redis, or null when Redis must be asked. */
@@ -83,8 +91,8 @@ public class SessionCache {
         if (current == NOT_LISTENING || entry.epoch() != current) {
             return null;
         }
-        long now = clock.millis();
-        return within(now, entry.readAtMillis(), ttlMillis) && within(now, lastHeardMillis, staleAfterMillis)
+        long now = ticker.getAsLong();
+        return within(now, entry.readAtNanos(), ttlNanos) && within(now, lastHeardNanos, staleAfterNanos)
                 ? entry.record()
                 : null;
     }
@@ -105,7 +113,7 @@ public class SessionCache {
         if (entries.size() >= maxEntries && !entries.containsKey(key)) {
             forgetOne();
         }
-        Entry entry = new Entry(value, record, clock.millis(), ticket == changes.get() ? epoch : NOT_LISTENING);
+        Entry entry = new Entry(value, record, ticker.getAsLong(), ticket == changes.get() ? epoch : NOT_LISTENING);
         entries.put(key, entry);
         // A change announced between the check above and the put has already removed what it could: remove this
         // entry too, or a read that overtook the announcement would be kept after it.
@@ -123,7 +131,7 @@ public class SessionCache {
     /** The feed now listens: what was read before cannot be trusted, as changes may have gone unheard. */
     public void listening() {
         changes.incrementAndGet();
-        lastHeardMillis = clock.millis();
+        lastHeardNanos = ticker.getAsLong();
         epoch = epochs.incrementAndGet();
     }
 
@@ -133,9 +141,14 @@ public class SessionCache {
         epoch = NOT_LISTENING;
     }
 
-    /** Something came through the feed: it still works. */
-    public void heard() {
-        lastHeardMillis = clock.millis();
+    /**
+     * This replica's own heartbeat, sent at {@code sentNanos} (ticker time), came back through the feed: everything
+     * announced before it was sent has been heard.
+     */
+    public void heard(long sentNanos) {
+        if (sentNanos - lastHeardNanos > 0) {
+            lastHeardNanos = sentNanos;
+        }
     }
 
     public boolean isListening() {
@@ -144,14 +157,25 @@ public class SessionCache {
 
     /** Whether anything may be served from memory now: the feed listens and was heard from lately. */
     public boolean trustsMemory() {
-        return epoch != NOT_LISTENING && within(clock.millis(), lastHeardMillis, staleAfterMillis);
+        return epoch != NOT_LISTENING && within(ticker.getAsLong(), lastHeardNanos, staleAfterNanos);
+    }
+
+    /** Whether the feed listens but has not been heard from for longer than it may: it may be dead without a word. */
+    public boolean silent() {
+        return epoch != NOT_LISTENING && !within(ticker.getAsLong(), lastHeardNanos, staleAfterNanos);
+    }
+
+    /** Forgets entries read longer ago than the ttl: they are no longer trusted, and hold tokens of idle sessions. */
+    public void sweep() {
+        long now = ticker.getAsLong();
+        entries.values().removeIf(entry -> !within(now, entry.readAtNanos(), ttlNanos));
     }
 
     public int size() {
         return entries.size();
     }
 
-    /** {@code 0 <= now - since < limit}: a clock that went back trusts nothing. */
+    /** {@code 0 <= now - since < limit}, on the monotonic ticker. */
     private static boolean within(long now, long since, long limit) {
         long age = now - since;
         return age >= 0 && age < limit;

@@ -1,7 +1,8 @@
 package org.smartbff.session;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -19,18 +20,23 @@ import io.vertx.core.Vertx;
 
 /**
  * The session change feed: every replica listens on one Redis channel, where each change of a session record (a
- * refresh saved, a logout, an expiry) is announced with the record's key, in the same Lua call that makes the change
- * (see {@link SessionStore}), so no change is ever made without its announcement. Heartbeats go through the same
- * channel, so a connection that dies without a word is noticed too. Whatever this feed hears or stops hearing goes to
- * the {@link SessionCache}; when the connection ends it is made again, with a growing pause.
+ * refresh saved, a logout, a delete of an expired session) is announced with the record's key, in the same Lua call
+ * that makes the change (see {@link SessionStore}), so no such change is ever made without its announcement. Each
+ * replica also sends its own heartbeat through the channel, stamped with its send time: when it comes back, everything
+ * announced before it was sent has been heard. A subscription whose heartbeats stop coming back is given up like one
+ * that closed (a connection can die without a word). Whatever this feed hears or stops hearing goes to the
+ * {@link SessionCache}; a lost subscription is made again, with a growing pause.
  */
 @ApplicationScoped
 public class SessionChanges {
 
     private static final Logger LOG = Logger.getLogger(SessionChanges.class);
     static final String CHANNEL = "smart-bff:session-changes";
-    /** Never a session key: those start with {@link SessionStore#PREFIX}. */
-    static final String HEARTBEAT = "heartbeat";
+    /** Heartbeats are {@code heartbeat:<replica>:<send time>}; never a session key (those start with
+     * {@link SessionStore#PREFIX}). */
+    static final String HEARTBEAT = "heartbeat:";
+    /** How long a subscription may take to be confirmed before it is given up and tried again. */
+    private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration FIRST_RETRY = Duration.ofMillis(100);
     private static final Duration LAST_RETRY = Duration.ofSeconds(5);
 
@@ -39,12 +45,19 @@ public class SessionChanges {
     private final Vertx vertx;
     private final Duration heartbeat;
     private final BffMetrics metrics;
-    /** Numbers each subscription, so what an old connection says after it was replaced is ignored. */
-    private final AtomicInteger attempts = new AtomicInteger();
-    private volatile ReactiveRedisSubscriber subscriber;
-    private volatile Duration nextRetry = FIRST_RETRY;
-    private volatile boolean stopped;
+    /** This replica's heartbeats; those of other replicas prove nothing about this replica's subscription. */
+    private final String ownHeartbeat = HEARTBEAT + UUID.randomUUID() + ":";
+
+    // State, changed only under the lock: start, stop, a confirmed subscription and a lost one may race.
+    private final Object lock = new Object();
+    /** Numbers each subscription, so what an old one says after it was given up is ignored. */
+    private int attempt;
+    private ReactiveRedisSubscriber subscriber;
+    private Duration nextRetry = FIRST_RETRY;
+    private boolean stopped = true;
+    private boolean gaugesRegistered;
     private long heartbeatTimer = -1;
+    private long retryTimer = -1;
 
     public SessionChanges(ReactiveRedisDataSource redis, SessionCache cache, Vertx vertx, SmartBffConfig config,
             BffMetrics metrics) {
@@ -68,73 +81,122 @@ public class SessionChanges {
         if (!cache.enabled()) {
             return;
         }
-        metrics.sessionCache(cache::trustsMemory, cache::size);
+        synchronized (lock) {
+            if (!stopped) {
+                return;
+            }
+            stopped = false;
+            if (!gaugesRegistered) {
+                metrics.sessionCache(cache::trustsMemory, cache::size);
+                gaugesRegistered = true;
+            }
+            heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), ignored -> beat());
+        }
         subscribe();
-        heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), ignored -> beat());
     }
 
     public void stop() {
-        stopped = true;
-        if (heartbeatTimer != -1) {
-            vertx.cancelTimer(heartbeatTimer);
+        ReactiveRedisSubscriber current;
+        synchronized (lock) {
+            stopped = true;
+            attempt++;
+            cache.notListening();
+            cancel(heartbeatTimer);
+            cancel(retryTimer);
+            heartbeatTimer = -1;
+            retryTimer = -1;
+            current = subscriber;
+            subscriber = null;
         }
-        cache.notListening();
-        ReactiveRedisSubscriber current = subscriber;
-        if (current != null) {
-            current.unsubscribe().subscribe().with(ignored -> {
-            }, failure -> LOG.debugf("Closing the session change feed: %s", failure.getMessage()));
-        }
+        close(current);
     }
 
     private void subscribe() {
-        int attempt = attempts.incrementAndGet();
-        pubsub.subscribe(CHANNEL, this::onMessage, () -> ended(attempt, null), failure -> ended(attempt, failure))
+        int mine;
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            mine = ++attempt;
+            retryTimer = -1;
+        }
+        pubsub.subscribe(CHANNEL, this::onMessage, () -> ended(mine, null), failure -> ended(mine, failure))
+                .ifNoItem().after(SUBSCRIBE_TIMEOUT).fail()
                 .subscribe().with(subscribed -> {
-                    if (stopped || attempt != attempts.get()) {
-                        subscribed.unsubscribe().subscribe().with(ignored -> {
-                        }, ignored -> {
-                        });
-                        return;
+                    boolean kept;
+                    synchronized (lock) {
+                        kept = !stopped && mine == attempt;
+                        if (kept) {
+                            subscriber = subscribed;
+                            nextRetry = FIRST_RETRY;
+                            cache.listening();
+                        }
                     }
-                    subscriber = subscribed;
-                    nextRetry = FIRST_RETRY;
-                    cache.listening();
-                    LOG.debug("Listening for session changes");
-                }, failure -> ended(attempt, failure));
+                    if (!kept) {
+                        close(subscribed);
+                    } else {
+                        LOG.debug("Listening for session changes");
+                    }
+                }, failure -> ended(mine, failure));
     }
 
     private void onMessage(String message) {
-        cache.heard();
-        if (!HEARTBEAT.equals(message)) {
+        if (message.startsWith(ownHeartbeat)) {
+            try {
+                cache.heard(Long.parseLong(message.substring(ownHeartbeat.length())));
+            } catch (NumberFormatException e) {
+                LOG.debug("Ignored a malformed heartbeat");
+            }
+        } else if (!message.startsWith(HEARTBEAT)) {
             cache.changed(message);
         }
     }
 
-    /** The connection ended or failed: trust nothing, and listen again after a pause. */
-    private void ended(int attempt, Throwable failure) {
-        if (!attempts.compareAndSet(attempt, attempt + 1)) {
-            return; // that connection was already given up
+    /** The subscription ended, failed or went silent: trust nothing, and listen again after a pause. */
+    private void ended(int which, Throwable failure) {
+        ReactiveRedisSubscriber old;
+        Duration pause;
+        synchronized (lock) {
+            if (stopped || which != attempt) {
+                return; // stopped, or that subscription was already given up
+            }
+            attempt++;
+            cache.notListening();
+            old = subscriber;
+            subscriber = null;
+            pause = nextRetry;
+            nextRetry = pause.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause.multipliedBy(2);
+            retryTimer = vertx.setTimer(pause.toMillis(), ignored -> subscribe());
         }
-        cache.notListening();
-        ReactiveRedisSubscriber old = subscriber;
-        subscriber = null;
-        if (old != null) {
-            old.unsubscribe().subscribe().with(ignored -> {
-            }, ignored -> {
-            });
-        }
-        if (stopped) {
-            return;
-        }
-        Duration pause = nextRetry;
-        nextRetry = pause.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause.multipliedBy(2);
+        close(old);
         LOG.warnf("Session change feed lost (%s); sessions are read from Redis until it is back, next try in %d ms",
                 failure != null ? failure.getMessage() : "connection closed", pause.toMillis());
-        vertx.setTimer(pause.toMillis(), ignored -> subscribe());
     }
 
     private void beat() {
-        pubsub.publish(CHANNEL, HEARTBEAT).subscribe().with(ignored -> {
+        if (cache.silent()) {
+            // Listening, but our heartbeats stopped coming back: a connection can die without closing.
+            int current;
+            synchronized (lock) {
+                current = attempt;
+            }
+            ended(current, new TimeoutException("no heartbeat came back for " + heartbeat.multipliedBy(3).toMillis() + " ms"));
+        }
+        cache.sweep();
+        pubsub.publish(CHANNEL, ownHeartbeat + cache.now()).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Session change heartbeat not sent: %s", failure.getMessage()));
+    }
+
+    private void cancel(long timer) {
+        if (timer != -1) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private static void close(ReactiveRedisSubscriber subscription) {
+        if (subscription != null) {
+            subscription.unsubscribe().subscribe().with(ignored -> {
+            }, failure -> LOG.debugf("Closing a session change subscription: %s", failure.getMessage()));
+        }
     }
 }

@@ -134,6 +134,8 @@ public class SessionStore {
         long ticket = cache.beforeRead();
         return values.get(key).onFailure().transform(this::storeFailure).flatMap(value -> {
             if (value == null) {
+                // Gone without an announcement (its TTL ran out, or it was evicted): forget any copy here too.
+                cache.changed(key);
                 return Uni.createFrom().nullItem();
             }
             SessionRecord record = cache.opened(key, value);
@@ -142,6 +144,7 @@ public class SessionStore {
                     record = sealed.open(value, key, SessionRecord.class);
                 } catch (UnreadableRecordException e) {
                     LOG.debugf("Session %s cannot be read (%s): treated as absent", id.logId(), e.getMessage());
+                    cache.changed(key);
                     return Uni.createFrom().nullItem();
                 }
             }

@@ -71,7 +71,6 @@ class SessionCacheAcrossReplicasTest {
         fake.reset();
         clock.reset();
         other = new AnotherReplica(vertx, redisPort, config, clock, oidcClients);
-        // Also after the clock was reset by a test before: a heartbeat from the future proves nothing now.
         awaitTrue(cache::trustsMemory, "this replica hears the session change feed");
         awaitTrue(other.cache::trustsMemory, "the other replica hears the session change feed");
     }
@@ -141,6 +140,19 @@ class SessionCacheAcrossReplicasTest {
         long gets = redis.calls("get");
         assertEquals(200, patientStatus(again));
         assertEquals(gets, redis.calls("get"), "served from memory again once the channel is back");
+    }
+
+    @Test
+    void a_feed_that_goes_silent_is_not_trusted_until_its_heartbeats_come_back() {
+        String cookie = BrowserLogin.login();
+        String key = key(cookie);
+        assertEquals(200, patientStatus(cookie));
+        assertNotNull(cache.trusted(key));
+
+        // Every command waits for 4 s: the subscription stays open, but no heartbeat (and no announcement) comes back.
+        redis.command("CLIENT", "PAUSE", "4000", "ALL");
+        awaitTrue(() -> cache.trusted(key) == null, "three heartbeats missed: memory is no longer trusted");
+        awaitTrue(cache::trustsMemory, "trusted again once this replica's heartbeats come back");
     }
 
     private int patientStatus(String cookie) {

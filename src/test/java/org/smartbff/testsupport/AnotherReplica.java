@@ -43,7 +43,7 @@ public final class AnotherReplica implements AutoCloseable {
         client = Redis.createClient(vertx, "redis://127.0.0.1:" + redisPort);
         ReactiveRedisDataSource redis = new ReactiveRedisDataSourceImpl(vertx, client, RedisAPI.api(client));
         BffMetrics metrics = new BffMetrics(new SimpleMeterRegistry());
-        cache = new SessionCache(config, clock);
+        cache = new SessionCache(config);
         changes = new SessionChanges(redis, cache, vertx.getDelegate(), config, metrics);
         changes.start();
         sessions = new SessionStore(redis, new SealedJson(config), config, clock, metrics, cache);

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.session.SessionCache;
 import org.smartbff.session.SessionRecord;
-import org.smartbff.testsupport.MutableClock;
 
 /** When a session may be served from memory: only what the change feed vouches for, never after a missed change. */
 class SessionCacheTest {
@@ -21,8 +21,9 @@ class SessionCacheTest {
     private static final Duration TTL = Duration.ofSeconds(5);
     private static final Duration STALE_AFTER = Duration.ofSeconds(3);
 
-    private final MutableClock clock = new MutableClock();
-    private final SessionCache cache = new SessionCache(clock, TTL, STALE_AFTER, 3);
+    /** The cache's monotonic ticker, moved by the test. */
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final SessionCache cache = new SessionCache(nanos::get, TTL, STALE_AFTER, 3);
     private final SessionRecord record = record("at-1");
 
     @BeforeEach
@@ -34,10 +35,10 @@ class SessionCacheTest {
     void a_read_made_while_listening_is_served_until_the_ttl() {
         cache.read(KEY, "v1", record, cache.beforeRead());
         assertSame(record, cache.trusted(KEY));
-        clock.advance(TTL.minusMillis(1));
-        cache.heard();
+        advance(TTL.minusMillis(1));
+        cache.heard(cache.now());
         assertSame(record, cache.trusted(KEY));
-        clock.advance(Duration.ofMillis(1));
+        advance(Duration.ofMillis(1));
         assertNull(cache.trusted(KEY), "read again once the ttl has passed");
         assertSame(record, cache.opened(KEY, "v1"), "but the same value need not be opened again");
         assertNull(cache.opened(KEY, "v2"));
@@ -89,19 +90,34 @@ class SessionCacheTest {
     @Test
     void a_feed_silent_for_longer_than_stale_after_is_not_trusted() {
         cache.read(KEY, "v1", record, cache.beforeRead());
-        clock.advance(STALE_AFTER);
+        advance(STALE_AFTER);
         assertNull(cache.trusted(KEY), "three heartbeats missed: the connection may be dead without a word");
         assertFalse(cache.trustsMemory());
-        cache.heard();
+        cache.heard(cache.now());
         assertTrue(cache.trustsMemory());
         assertSame(record, cache.trusted(KEY), "heard again, and the entry is still young");
     }
 
     @Test
-    void a_clock_that_goes_back_trusts_nothing() {
+    void a_heartbeat_counts_from_when_it_was_sent_not_when_it_arrived() {
         cache.read(KEY, "v1", record, cache.beforeRead());
-        clock.advance(Duration.ofHours(-1));
-        assertNull(cache.trusted(KEY));
+        long sent = cache.now();
+        advance(STALE_AFTER.plusSeconds(7)); // the loop holding the subscription was stalled for 10 s
+        cache.heard(sent);
+        assertNull(cache.trusted(KEY), "what was announced after that heartbeat may still be queued behind it");
+        assertTrue(cache.silent());
+        cache.heard(cache.now());
+        assertFalse(cache.silent());
+    }
+
+    @Test
+    void entries_older_than_the_ttl_are_swept() {
+        cache.read(KEY, "v1", record, cache.beforeRead());
+        advance(TTL);
+        cache.read(KEY + "b", "v2", record, cache.beforeRead());
+        cache.sweep();
+        assertEquals(1, cache.size());
+        assertNull(cache.opened(KEY, "v1"), "no decrypted tokens kept for a session idle past the ttl");
     }
 
     @Test
@@ -114,7 +130,7 @@ class SessionCacheTest {
 
     @Test
     void a_zero_ttl_turns_it_off() {
-        SessionCache off = new SessionCache(clock, Duration.ZERO, STALE_AFTER, 3);
+        SessionCache off = new SessionCache(nanos::get, Duration.ZERO, STALE_AFTER, 3);
         off.listening();
         off.read(KEY, "v1", record, off.beforeRead());
         assertFalse(off.enabled());
@@ -124,5 +140,9 @@ class SessionCacheTest {
 
     private static SessionRecord record(String accessToken) {
         return new SessionRecord("default", accessToken, 0, null, "patient/*.read", null, null, 0, Long.MAX_VALUE, 0);
+    }
+
+    private void advance(Duration duration) {
+        nanos.addAndGet(duration.toNanos());
     }
 }
