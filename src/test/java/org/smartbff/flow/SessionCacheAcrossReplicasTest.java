@@ -93,10 +93,8 @@ class SessionCacheAcrossReplicasTest {
 
     @Test
     void a_logout_on_another_replica_ends_the_session_here_at_once() {
-        String cookie = BrowserLogin.login();
+        String cookie = sessionInMemory();
         String key = key(cookie);
-        assertEquals(200, patientStatus(cookie));
-        assertNotNull(cache.trusted(key), "the session is served from memory here");
 
         other.sessions.delete(id(cookie)).await().atMost(PATIENCE);
         awaitTrue(() -> cache.trusted(key) == null, "the logout was announced to this replica");
@@ -105,11 +103,9 @@ class SessionCacheAcrossReplicasTest {
 
     @Test
     void a_refresh_on_another_replica_is_used_here_at_once() {
-        String cookie = BrowserLogin.login();
+        String cookie = sessionInMemory();
         String key = key(cookie);
-        assertEquals(200, patientStatus(cookie));
         SessionRecord before = cache.trusted(key);
-        assertNotNull(before);
 
         // The FHIR server rejected the token at the other replica: it refreshes and saves.
         SessionRecord refreshed = other.accessTokens.afterRejection(id(cookie), before).await().atMost(PATIENCE);
@@ -123,10 +119,8 @@ class SessionCacheAcrossReplicasTest {
 
     @Test
     void a_logout_made_while_the_channel_was_cut_is_seen_once_it_is_back() {
-        String cookie = BrowserLogin.login();
+        String cookie = sessionInMemory();
         String key = key(cookie);
-        assertEquals(200, patientStatus(cookie));
-        assertNotNull(cache.trusted(key));
 
         // Cut every replica's subscription: whatever is announced now reaches nobody.
         redis.command("CLIENT", "KILL", "TYPE", "pubsub");
@@ -144,15 +138,21 @@ class SessionCacheAcrossReplicasTest {
 
     @Test
     void a_feed_that_goes_silent_is_not_trusted_until_its_heartbeats_come_back() {
-        String cookie = BrowserLogin.login();
+        String cookie = sessionInMemory();
         String key = key(cookie);
-        assertEquals(200, patientStatus(cookie));
-        assertNotNull(cache.trusted(key));
 
         // Every command waits for 4 s: the subscription stays open, but no heartbeat (and no announcement) comes back.
         redis.command("CLIENT", "PAUSE", "4000", "ALL");
         awaitTrue(() -> cache.trusted(key) == null, "three heartbeats missed: memory is no longer trusted");
         awaitTrue(cache::trustsMemory, "trusted again once this replica's heartbeats come back");
+    }
+
+    /** Logs in and makes one call, after which this replica serves the session from memory. */
+    private String sessionInMemory() {
+        String cookie = BrowserLogin.login();
+        assertEquals(200, patientStatus(cookie));
+        assertNotNull(cache.trusted(key(cookie)), "the session is served from memory here");
+        return cookie;
     }
 
     private int patientStatus(String cookie) {
