@@ -10,6 +10,7 @@ import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
 import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.TokenClient;
+import org.smartbff.token.AccessTokens;
 
 import io.smallrye.mutiny.Uni;
 
@@ -28,9 +29,12 @@ public class LogoutService {
     private final SmartDiscovery discovery;
     private final TokenClient tokens;
     private final Audit audit;
+    /** Holds a refreshed session Redis would not take, whose tokens are then the ones to revoke. */
+    private final AccessTokens accessTokens;
 
     public LogoutService(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
-            Audit audit) {
+            Audit audit, AccessTokens accessTokens) {
+        this.accessTokens = accessTokens;
         this.sessions = sessions;
         this.servers = servers;
         this.discovery = discovery;
@@ -41,7 +45,9 @@ public class LogoutService {
     public Uni<Void> logout(SessionId id) {
         // From Redis, not memory: another replica may have refreshed the session a moment ago, and the tokens to
         // revoke are the ones the authorization server holds now.
-        return sessions.findInStore(id).call(() -> sessions.delete(id)).flatMap(record -> {
+        return sessions.findInStore(id).call(() -> sessions.delete(id)).flatMap(stored -> {
+            SessionRecord kept = accessTokens.takeUnsaved(id);
+            SessionRecord record = stored != null && kept != null ? kept : stored;
             if (record == null) {
                 return Uni.createFrom().voidItem();
             }

@@ -122,6 +122,14 @@ public class AccessTokens {
     }
 
     /**
+     * The session is ending: hands back (and forgets) a refreshed record this replica kept because Redis would not take
+     * it, or null. Its tokens are the live ones, the ones to revoke.
+     */
+    public SessionRecord takeUnsaved(SessionId id) {
+        return unsaved.remove(id.hash());
+    }
+
+    /**
      * The FHIR server rejected this access token (401) although it had not expired by our clock (revoked, or a clock
      * difference): refresh now, unless the session already holds another token.
      */

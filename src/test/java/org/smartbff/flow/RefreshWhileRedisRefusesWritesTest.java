@@ -2,6 +2,7 @@ package org.smartbff.flow;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.time.Duration;
@@ -75,6 +76,21 @@ class RefreshWhileRedisRefusesWritesTest {
         assertEquals(List.of(first, second), fake.usedRefreshTokens(),
                 "after the failed save the rotated token was used, never the dead one from Redis");
         given().cookie(SessionCookies.SESSION, cookie).get("/auth/session").then().statusCode(200);
+    }
+
+    @Test
+    void logout_revokes_the_refreshed_tokens_this_replica_kept_not_the_dead_ones_in_redis() {
+        String cookie = BrowserLogin.login();
+        fake.beforeRefreshAnswer(() -> redis.refuseWrites(true));
+        clock.advance(Duration.ofHours(2));
+        readPatient(cookie, 200);
+        fake.beforeRefreshAnswer(null);
+        redis.refuseWrites(false);
+
+        given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1").post("/auth/logout")
+                .then().statusCode(204);
+        assertNull(fake.currentRefreshToken(), "the live (rotated) refresh token was revoked, not only the dead one");
+        given().cookie(SessionCookies.SESSION, cookie).get("/auth/session").then().statusCode(401);
     }
 
     private void readPatient(String cookie, int status) {
