@@ -85,11 +85,6 @@ public class AccessTokens {
     }
 
     /**
-     * The session with an access token that may be used now.
-     *
-     * @return fails with {@link SessionExpiredException} or {@link TokenServiceUnavailableException}
-     */
-    /**
      * Whether the session's access token may be used as it is, with nothing to refresh or save first: what
      * {@link #usable} would hand back unchanged, told without building a pipeline (the common case of a call).
      */
@@ -97,6 +92,11 @@ public class AccessTokens {
         return !record.accessTokenExpiresWithin(config.refreshSkew(), clock.instant()) && !unsaved.containsKey(id.hash());
     }
 
+    /**
+     * The session with an access token that may be used now.
+     *
+     * @return fails with {@link SessionExpiredException} or {@link TokenServiceUnavailableException}
+     */
     public Uni<SessionRecord> usable(SessionId id, SessionRecord record) {
         if (unsaved.containsKey(id.hash())) {
             // Redis holds a stale copy: write the newer one first (and refresh it if due), under the lock.
