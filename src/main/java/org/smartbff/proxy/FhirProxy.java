@@ -114,7 +114,7 @@ public class FhirProxy {
             forward(context, eventLoop, id.get(), known, path.get(), declaredLength);
             return;
         }
-        sessions.find(id.get())
+        (known != null ? Uni.createFrom().item(known) : sessions.find(id.get()))
                 .flatMap(record -> record == null
                         ? Uni.createFrom().<SessionRecord> failure(new SessionExpiredException("no session"))
                         : accessTokens.usable(id.get(), record))

@@ -99,9 +99,9 @@ public class SessionStore {
      * when the cache may (see {@link SessionCache}), read from Redis otherwise.
      */
     public Uni<SessionRecord> find(SessionId id) {
-        String key = key(id);
-        SessionRecord known = cache.trusted(key);
-        return known != null ? checked(id, key, known) : read(id, key);
+        SessionRecord known = findInMemory(id);
+        // A copy past its end is not served: Redis is asked, and the session deleted there.
+        return known != null ? Uni.createFrom().item(known) : read(id, key(id));
     }
 
     /**
