@@ -81,10 +81,26 @@ public class AccessTokens {
     private static final int MAX_UNSAVED = 10_000;
     /** Attempts to write a refreshed session before keeping it in {@link #unsaved}. */
     private static final int SAVE_ATTEMPTS = 3;
-    /** Why a refresh is made, as the metrics and the debug log say it. */
-    private static final String REASON_AHEAD = "ahead";
-    private static final String REASON_EXPIRED = "expired";
-    private static final String REASON_REJECTED = "rejected";
+    /** Why a refresh is made; its tag is what the metrics and the debug log say. */
+    private enum Reason {
+        /** Due, before expiry: callers go on with the current token. */
+        AHEAD("ahead"),
+        /** Expired: callers wait. */
+        EXPIRED("expired"),
+        /** The FHIR server answered 401 to a token we held valid. */
+        REJECTED("rejected");
+
+        final String tag;
+
+        Reason(String tag) {
+            this.tag = tag;
+        }
+
+        @Override
+        public String toString() {
+            return tag;
+        }
+    }
 
     public AccessTokens(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
             IdTokenVerifier idTokens, RefreshLock lock, SmartBffConfig config, Clock clock, BffMetrics metrics,
@@ -124,7 +140,7 @@ public class AccessTokens {
         TokenLife token = TokenLife.of(record);
         if (unsaved.containsKey(id.hash())) {
             // Redis holds a stale copy: write the newer one first (and refresh it if due), under the lock.
-            return refreshOnce(id, record, policy.expired(token, now) ? REASON_EXPIRED : REASON_AHEAD);
+            return refreshOnce(id, record, policy.expired(token, now) ? Reason.EXPIRED : Reason.AHEAD);
         }
         Decision decision = policy.decide(token, retries.get(id.hash()), now);
         if (decision instanceof Decision.Fresh) {
@@ -145,10 +161,10 @@ public class AccessTokens {
             return Uni.createFrom().failure(pausedFailure());
         }
         if (decision instanceof Decision.RefreshNow) {
-            return refreshOnce(id, record, REASON_EXPIRED);
+            return refreshOnce(id, record, Reason.EXPIRED);
         }
         // Ahead of expiry: the current token still works, so the caller need not wait for the refresh.
-        refreshOnce(id, record, REASON_AHEAD).subscribe().with(ignored -> {
+        refreshOnce(id, record, Reason.AHEAD).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Refresh ahead of expiry of session %s failed: %s", id.logId(), failure.getMessage()));
         return Uni.createFrom().item(record);
     }
@@ -173,11 +189,11 @@ public class AccessTokens {
             metrics.refreshPaused();
             return Uni.createFrom().failure(pausedFailure());
         }
-        return single(id, rejected, REASON_REJECTED,
+        return single(id, rejected, Reason.REJECTED,
                 current -> current.accessToken().equals(rejected.accessToken()));
     }
 
-    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record, String reason) {
+    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record, Reason reason) {
         return single(id, record, reason, current -> policy.due(TokenLife.of(current), clock.instant()));
     }
 
@@ -187,7 +203,7 @@ public class AccessTokens {
      * {@code seen}'s token pauses; success ends any pause. A Redis failure does not pause: it is not the token
      * endpoint's load, and a refreshed record kept in memory must reach Redis as soon as it can.
      */
-    private Uni<SessionRecord> single(SessionId id, SessionRecord seen, String reason, Predicate<SessionRecord> due) {
+    private Uni<SessionRecord> single(SessionId id, SessionRecord seen, Reason reason, Predicate<SessionRecord> due) {
         String key = id.hash();
         // The entry is removed when the refresh ends; a later caller then starts from the saved session.
         return inFlight.computeIfAbsent(key, ignored -> {
@@ -227,12 +243,12 @@ public class AccessTokens {
     }
 
     /** The refresh decision, for the debug log: why, and where the token stood in its life. Never a token. */
-    private void logDecision(SessionId id, TokenLife token, String reason) {
+    private void logDecision(SessionId id, TokenLife token, Reason reason) {
         if (!LOG.isDebugEnabled()) {
             return;
         }
         Instant now = clock.instant();
-        LOG.debugf("Session %s: refresh (%s); access token expires %s, lifetime %s, refreshed from %s before expiry",
+        LOG.debugf("Session %s: refresh due (%s); access token expires %s, lifetime %s, refreshed from %s before expiry",
                 id.logId(), reason, token.expiresAt() == null ? "unknown"
                         : "in " + java.time.Duration.between(now, token.expiresAt()).toMillis() + " ms",
                 token.lifetime() == null ? "unknown" : token.lifetime().toMillis() + " ms",
@@ -245,7 +261,7 @@ public class AccessTokens {
      * taken waits for the holder's result by re-reading the session, and takes the lock itself if the holder vanished.
      */
     private Uni<SessionRecord> refreshUnderLock(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due,
-            String reason) {
+            Reason reason) {
         return lock.tryAcquire(id, config.lockTimeout()).flatMap(owner -> {
             if (owner == null) {
                 return waitForHolder(id, giveUpAtNanos, due, reason);
@@ -256,7 +272,7 @@ public class AccessTokens {
     }
 
     private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due,
-            String reason) {
+            Reason reason) {
         return Uni.createFrom().voidItem().onItem().delayIt().by(LOCK_POLL_INTERVAL)
                 .flatMap(ignored -> sessions.findInStore(id))
                 .flatMap(current -> {
@@ -277,7 +293,7 @@ public class AccessTokens {
     }
 
     private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current, Predicate<SessionRecord> due,
-            String reason) {
+            Reason reason) {
         if (current == null) {
             unsaved.remove(id.hash());
             return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
@@ -291,6 +307,7 @@ public class AccessTokens {
         }
         if (!due.test(current)) {
             // Someone else refreshed it since it was read.
+            LOG.debugf("Session %s: already refreshed since this copy was read", id.logId());
             return Uni.createFrom().item(current);
         }
         return refreshAtServer(id, current, reason);
@@ -320,7 +337,7 @@ public class AccessTokens {
                 });
     }
 
-    private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current, String reason) {
+    private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current, Reason reason) {
         SmartServer server = servers.byName(current.server()).orElse(null);
         if (server == null) {
             return sessions.delete(id).replaceWith(Uni.createFrom()
@@ -338,7 +355,7 @@ public class AccessTokens {
                 .invoke(refreshed -> {
                     LOG.debugf("Refreshed the access token of session %s (%s)", id.logId(), reason);
                     metrics.refresh("ok");
-                    metrics.refreshed(reason, lifetimeUsed(current));
+                    metrics.refreshed(reason.tag, lifetimeUsed(current));
                     audit.record(Audit.event("refresh").with("session", id.logId()).with("server", refreshed.server())
                             .with("fhir_user", refreshed.identity() != null ? refreshed.identity().fhirUser() : null));
                 })
