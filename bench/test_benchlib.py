@@ -203,7 +203,7 @@ class AggregateAndTargetsTest(unittest.TestCase):
     def test_targets_pass(self):
         agg = benchlib.aggregate(self.sample_runs())
         extra = {"redis_per_request": 0.99, "stream_heap_growth": 10 * benchlib.MIB,
-                 "rss_peak": 250 * benchlib.MIB, "startup_median": 1.2}
+                 "rss_peak": 250 * benchlib.MIB, "startup_median": 1.2, "refreshes_per_lifetime": 1.25}
         results = {k: (v, p) for k, _, v, _, p in benchlib.evaluate_targets(agg, extra)}
         self.assertAlmostEqual(results["patient_throughput"][0], 7100 / 10001)
         self.assertTrue(results["patient_throughput"][1])
@@ -213,11 +213,11 @@ class AggregateAndTargetsTest(unittest.TestCase):
     def test_targets_fail_and_missing(self):
         agg = benchlib.aggregate(self.sample_runs(bff_rps=5000, bff_p99=3.6))
         extra = {"redis_per_request": 1.2, "stream_heap_growth": 40 * benchlib.MIB, "rss_peak": None,
-                 "startup_median": 1.6}
+                 "startup_median": 1.6, "refreshes_per_lifetime": 40.0}
         results = {k: p for k, _, _, _, p in benchlib.evaluate_targets(agg, extra)}
         self.assertEqual(results, {"patient_throughput": False, "patient_p99_half_load": False,
                                    "redis_per_request": False, "stream_heap_growth": False,
-                                   "rss_under_load": None, "startup": False})
+                                   "rss_under_load": None, "startup": False, "refreshes_per_lifetime": False})
         self.assertEqual([benchlib.verdict(p) for p in (True, False, None)], ["PASS", "FAIL", "n/a"])
 
     def test_ratio_lines_end_with_the_targets(self):
@@ -225,8 +225,24 @@ class AggregateAndTargetsTest(unittest.TestCase):
         targets = benchlib.evaluate_targets(agg, {})
         lines = benchlib.ratio_lines(agg, targets)
         self.assertIn("patient   saturation smart-bff      /nginx  req/s 0.71", lines[0])
-        self.assertTrue(lines[-1].startswith("n/a  startup to ready"))
+        self.assertTrue(lines[-1].startswith("n/a  refreshes per access-token lifetime"))
         self.assertTrue(any(l.startswith("PASS GET Patient throughput") for l in lines))
+
+
+class RefreshCadenceTest(unittest.TestCase):
+    def test_refreshes_per_lifetime_counts_lifetimes_of_load(self):
+        # 3 runs of 5 s with 3 s tokens: 5 lifetimes; 9 grants, of which 3 came after the idle gap before each run.
+        total, steady = benchlib.refreshes_per_lifetime(9, 3, 15.0, 3)
+        self.assertAlmostEqual(total, 1.8)
+        self.assertAlmostEqual(steady, 1.2)
+
+    def test_refreshes_per_lifetime_of_a_storm(self):
+        # The storm of the issue: 4,302 refreshes in ~100 s of load against 60 s tokens.
+        total, steady = benchlib.refreshes_per_lifetime(4302, 1, 100.0, 60)
+        self.assertGreater(steady, 2500)
+
+    def test_refreshes_per_lifetime_without_load(self):
+        self.assertEqual(benchlib.refreshes_per_lifetime(0, 0, 0.0, 3), (None, None))
 
 
 class RenderingTest(unittest.TestCase):

@@ -245,8 +245,10 @@ public interface SmartBffConfig {
 
     interface Token {
         /**
-         * An access token that expires within this margin is refreshed before a call is forwarded, so that it does not
-         * expire in flight. Defaults to {@code 60S}.
+         * The longest margin before its expiry at which an access token is refreshed, so that it does not expire in
+         * flight. The rule is the token's own lifetime: it is refreshed once less than a fifth of it is left, and never
+         * earlier than this margin (a 60 s token 12 s before it expires, a one-hour token 60 s before). Defaults to
+         * {@code 60S}.
          */
         @WithName("refresh-skew")
         @WithDefault("60S")

@@ -22,13 +22,18 @@ import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.TokenClient;
 import org.smartbff.smart.TokenEndpointException;
 import org.smartbff.smart.TokenResponse;
+import org.smartbff.token.RefreshPolicy.Decision;
+import org.smartbff.token.RefreshPolicy.Retry;
+import org.smartbff.token.RefreshPolicy.TokenLife;
 
 import io.smallrye.mutiny.Uni;
 import org.smartbff.observe.Audit;
 import org.smartbff.observe.BffMetrics;
 
 /**
- * Hands out a usable access token for a session, refreshing it when it expires within the configured skew.
+ * Hands out a usable access token for a session, refreshing it when {@link RefreshPolicy} says it is due: in the last
+ * fifth of its lifetime, at most {@code refresh-skew} before it expires. A refresh that failed is not tried again
+ * before the policy's pause.
  *
  * <p>
  * Refresh is single-flight per session in this process: concurrent callers share one in-flight refresh. That is a
@@ -57,6 +62,14 @@ public class AccessTokens {
     private final BffMetrics metrics;
     private final Audit audit;
     private final Map<String, Uni<SessionRecord>> inFlight = new ConcurrentHashMap<>();
+    private final RefreshPolicy policy;
+    /**
+     * The sessions whose last refresh here failed, by session hash: their next attempt waits (see
+     * {@link RefreshPolicy#failed}). Each replica pauses on its own, so a token endpoint that is down sees at most one
+     * attempt per session, replica and pause. Bounded like {@link #unsaved}: past {@link #MAX_UNSAVED} entries they are
+     * forgotten, which only allows one early attempt each.
+     */
+    private final Map<String, Retry> retries = new ConcurrentHashMap<>();
     /**
      * Sessions refreshed by this replica that could not be written to Redis, by session hash. The server has rotated
      * the refresh token by then: the one in Redis is dead, and presenting it would end the grant (invalid_grant). So
@@ -68,6 +81,26 @@ public class AccessTokens {
     private static final int MAX_UNSAVED = 10_000;
     /** Attempts to write a refreshed session before keeping it in {@link #unsaved}. */
     private static final int SAVE_ATTEMPTS = 3;
+    /** Why a refresh is made; its tag is what the metrics and the debug log say. */
+    private enum Reason {
+        /** Due, before expiry: callers go on with the current token. */
+        AHEAD("ahead"),
+        /** Expired: callers wait. */
+        EXPIRED("expired"),
+        /** The FHIR server answered 401 to a token we held valid. */
+        REJECTED("rejected");
+
+        final String tag;
+
+        Reason(String tag) {
+            this.tag = tag;
+        }
+
+        @Override
+        public String toString() {
+            return tag;
+        }
+    }
 
     public AccessTokens(SessionStore sessions, SmartServers servers, SmartDiscovery discovery, TokenClient tokens,
             IdTokenVerifier idTokens, RefreshLock lock, SmartBffConfig config, Clock clock, BffMetrics metrics,
@@ -82,6 +115,7 @@ public class AccessTokens {
         this.idTokens = idTokens;
         this.config = config.token();
         this.clock = clock;
+        this.policy = new RefreshPolicy(this.config.refreshSkew());
     }
 
     /**
@@ -89,7 +123,11 @@ public class AccessTokens {
      * {@link #usable} would hand back unchanged, told without building a pipeline (the common case of a call).
      */
     public boolean usableAsIs(SessionId id, SessionRecord record) {
-        return !record.accessTokenExpiresWithin(config.refreshSkew(), clock.instant()) && !unsaved.containsKey(id.hash());
+        if (unsaved.containsKey(id.hash())) {
+            return false;
+        }
+        Decision decision = policy.decide(TokenLife.of(record), retries.get(id.hash()), clock.instant());
+        return decision instanceof Decision.Fresh || decision instanceof Decision.Paused paused && !paused.expired();
     }
 
     /**
@@ -98,27 +136,37 @@ public class AccessTokens {
      * @return fails with {@link SessionExpiredException} or {@link TokenServiceUnavailableException}
      */
     public Uni<SessionRecord> usable(SessionId id, SessionRecord record) {
+        Instant now = clock.instant();
+        TokenLife token = TokenLife.of(record);
         if (unsaved.containsKey(id.hash())) {
             // Redis holds a stale copy: write the newer one first (and refresh it if due), under the lock.
-            return refreshOnce(id, record);
+            return refreshOnce(id, record, policy.expired(token, now) ? Reason.EXPIRED : Reason.AHEAD);
         }
-        Instant now = clock.instant();
-        if (!record.accessTokenExpiresWithin(config.refreshSkew(), now)) {
+        Decision decision = policy.decide(token, retries.get(id.hash()), now);
+        if (decision instanceof Decision.Fresh) {
             return Uni.createFrom().item(record);
         }
         if (record.refreshToken() == null) {
-            return record.accessTokenExpired(now)
+            return policy.expired(token, now)
                     ? Uni.createFrom().failure(new SessionExpiredException("the access token expired and no refresh token was granted"))
                     : Uni.createFrom().item(record);
         }
-        Uni<SessionRecord> refresh = refreshOnce(id, record);
-        if (!record.accessTokenExpired(now)) {
-            // Proactive: the current token still works, so the caller need not wait for the refresh.
-            refresh.subscribe().with(ignored -> {
-            }, failure -> LOG.debugf("Proactive refresh of session %s failed: %s", id.logId(), failure.getMessage()));
-            return Uni.createFrom().item(record);
+        if (decision instanceof Decision.Paused paused) {
+            if (!paused.expired()) {
+                return Uni.createFrom().item(record);
+            }
+            LOG.debugf("Session %s: access token expired, no refresh before %s (the last one failed)", id.logId(),
+                    paused.notBefore());
+            metrics.refreshPaused();
+            return Uni.createFrom().failure(pausedFailure());
         }
-        return refresh;
+        if (decision instanceof Decision.RefreshNow) {
+            return refreshOnce(id, record, Reason.EXPIRED);
+        }
+        // Ahead of expiry: the current token still works, so the caller need not wait for the refresh.
+        refreshOnce(id, record, Reason.AHEAD).subscribe().with(ignored -> {
+        }, failure -> LOG.debugf("Refresh ahead of expiry of session %s failed: %s", id.logId(), failure.getMessage()));
+        return Uni.createFrom().item(record);
     }
 
     /**
@@ -137,22 +185,74 @@ public class AccessTokens {
         if (rejected.refreshToken() == null) {
             return Uni.createFrom().failure(new SessionExpiredException("the access token was rejected and cannot be refreshed"));
         }
-        return single(id, () -> refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos(),
-                current -> current.accessToken().equals(rejected.accessToken())));
+        if (policy.paused(TokenLife.of(rejected), retries.get(id.hash()), clock.instant())) {
+            metrics.refreshPaused();
+            return Uni.createFrom().failure(pausedFailure());
+        }
+        return single(id, rejected, Reason.REJECTED,
+                current -> current.accessToken().equals(rejected.accessToken()));
     }
 
-    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record) {
-        return single(id, () -> refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos(),
-                current -> current.accessTokenExpiresWithin(config.refreshSkew(), clock.instant())));
+    private Uni<SessionRecord> refreshOnce(SessionId id, SessionRecord record, Reason reason) {
+        return single(id, record, reason, current -> policy.due(TokenLife.of(current), clock.instant()));
     }
 
-    /** One refresh per session in this process: callers meanwhile share it. */
-    private Uni<SessionRecord> single(SessionId id, java.util.function.Supplier<Uni<SessionRecord>> refresh) {
+    /**
+     * One refresh per session in this process: callers meanwhile share it. When the authorization server could not
+     * be reached (or answered 5xx, or the replica holding the lock never finished), the next attempt for
+     * {@code seen}'s token pauses; success ends any pause. A Redis failure does not pause: it is not the token
+     * endpoint's load, and a refreshed record kept in memory must reach Redis as soon as it can.
+     */
+    private Uni<SessionRecord> single(SessionId id, SessionRecord seen, Reason reason, Predicate<SessionRecord> due) {
         String key = id.hash();
         // The entry is removed when the refresh ends; a later caller then starts from the saved session.
-        return inFlight.computeIfAbsent(key, ignored -> refresh.get()
-                .onTermination().invoke(() -> inFlight.remove(key))
-                .memoize().indefinitely());
+        return inFlight.computeIfAbsent(key, ignored -> {
+            TokenLife token = TokenLife.of(seen);
+            if (policy.paused(token, retries.get(key), clock.instant())) {
+                // The attempt this caller saw running has just failed: its pause holds for this caller too.
+                return Uni.createFrom().<SessionRecord> failure(AccessTokens::pausedFailure)
+                        .onTermination().invoke(() -> inFlight.remove(key))
+                        .memoize().indefinitely();
+            }
+            logDecision(id, token, reason);
+            return refreshUnderLock(id, System.nanoTime() + config.lockTimeout().toNanos(), due, reason)
+                    .invoke(() -> retries.remove(key))
+                    .onFailure().invoke(failure -> {
+                        if (failure instanceof TokenServiceUnavailableException) {
+                            pause(id, token);
+                        } else if (failure instanceof SessionExpiredException) {
+                            retries.remove(key);
+                        }
+                    })
+                    .onTermination().invoke(() -> inFlight.remove(key))
+                    .memoize().indefinitely();
+        });
+    }
+
+    private void pause(SessionId id, TokenLife token) {
+        if (retries.size() >= MAX_UNSAVED) {
+            retries.clear();
+        }
+        Retry retry = retries.compute(id.hash(), (key, previous) -> policy.failed(token, previous, clock.instant()));
+        LOG.debugf("Session %s: refresh failure %d in a row, the next attempt not before %s", id.logId(),
+                retry.failures(), retry.notBefore());
+    }
+
+    private static TokenServiceUnavailableException pausedFailure() {
+        return new TokenServiceUnavailableException("the last refresh failed and the next is not due yet");
+    }
+
+    /** The refresh decision, for the debug log: why, and where the token stood in its life. Never a token. */
+    private void logDecision(SessionId id, TokenLife token, Reason reason) {
+        if (!LOG.isDebugEnabled()) {
+            return;
+        }
+        Instant now = clock.instant();
+        LOG.debugf("Session %s: refresh due (%s); access token expires %s, lifetime %s, refreshed from %s before expiry",
+                id.logId(), reason, token.expiresAt() == null ? "unknown"
+                        : "in " + java.time.Duration.between(now, token.expiresAt()).toMillis() + " ms",
+                token.lifetime() == null ? "unknown" : token.lifetime().toMillis() + " ms",
+                policy.margin(token).toMillis() + " ms");
     }
 
     /**
@@ -160,17 +260,19 @@ public class AccessTokens {
      * since this request read it), refresh only if still due, save, give the lock back. A replica that finds the lock
      * taken waits for the holder's result by re-reading the session, and takes the lock itself if the holder vanished.
      */
-    private Uni<SessionRecord> refreshUnderLock(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due) {
+    private Uni<SessionRecord> refreshUnderLock(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due,
+            Reason reason) {
         return lock.tryAcquire(id, config.lockTimeout()).flatMap(owner -> {
             if (owner == null) {
-                return waitForHolder(id, giveUpAtNanos, due);
+                return waitForHolder(id, giveUpAtNanos, due, reason);
             }
-            return sessions.findInStore(id).flatMap(current -> refreshIfStillDue(id, current, due))
+            return sessions.findInStore(id).flatMap(current -> refreshIfStillDue(id, current, due, reason))
                     .eventually(() -> lock.release(id, owner).onFailure().recoverWithNull());
         });
     }
 
-    private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due) {
+    private Uni<SessionRecord> waitForHolder(SessionId id, long giveUpAtNanos, Predicate<SessionRecord> due,
+            Reason reason) {
         return Uni.createFrom().voidItem().onItem().delayIt().by(LOCK_POLL_INTERVAL)
                 .flatMap(ignored -> sessions.findInStore(id))
                 .flatMap(current -> {
@@ -186,11 +288,12 @@ public class AccessTokens {
                         return Uni.createFrom().failure(new TokenServiceUnavailableException(
                                 "a refresh in progress on another replica did not finish in time"));
                     }
-                    return refreshUnderLock(id, giveUpAtNanos, due);
+                    return refreshUnderLock(id, giveUpAtNanos, due, reason);
                 });
     }
 
-    private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current, Predicate<SessionRecord> due) {
+    private Uni<SessionRecord> refreshIfStillDue(SessionId id, SessionRecord current, Predicate<SessionRecord> due,
+            Reason reason) {
         if (current == null) {
             unsaved.remove(id.hash());
             return Uni.createFrom().failure(new SessionExpiredException("the session ended"));
@@ -199,14 +302,15 @@ public class AccessTokens {
         if (newer != null) {
             // This replica refreshed the session last but could not save it: that record is the live one.
             return save(id, newer).flatMap(ignored -> due.test(newer)
-                    ? refreshAtServer(id, newer)
+                    ? refreshAtServer(id, newer, reason)
                     : Uni.createFrom().item(newer));
         }
         if (!due.test(current)) {
             // Someone else refreshed it since it was read.
+            LOG.debugf("Session %s: already refreshed since this copy was read", id.logId());
             return Uni.createFrom().item(current);
         }
-        return refreshAtServer(id, current);
+        return refreshAtServer(id, current, reason);
     }
 
     /**
@@ -233,24 +337,39 @@ public class AccessTokens {
                 });
     }
 
-    private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current) {
+    private Uni<SessionRecord> refreshAtServer(SessionId id, SessionRecord current, Reason reason) {
         SmartServer server = servers.byName(current.server()).orElse(null);
         if (server == null) {
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the session's server is no longer configured")));
         }
         return discovery.discover(server)
-                .flatMap(smart -> tokens.refresh(server, smart, current.refreshToken())
-                        .flatMap(response -> verifiedIdentity(response, smart, server, current)
-                                .map(identity -> current.refreshed(response, identity, clock.instant()))))
+                .flatMap(smart -> {
+                    // The new token's life is counted from the request: the server started it no earlier.
+                    Instant asked = clock.instant();
+                    return tokens.refresh(server, smart, current.refreshToken())
+                            .flatMap(response -> verifiedIdentity(response, smart, server, current)
+                                    .map(identity -> current.refreshed(response, identity, asked)));
+                })
                 .call(refreshed -> save(id, refreshed))
                 .invoke(refreshed -> {
-                    LOG.debugf("Refreshed the access token of session %s", id.logId());
+                    LOG.debugf("Refreshed the access token of session %s (%s)", id.logId(), reason);
                     metrics.refresh("ok");
+                    metrics.refreshed(reason.tag, lifetimeUsed(current));
                     audit.record(Audit.event("refresh").with("session", id.logId()).with("server", refreshed.server())
                             .with("fhir_user", refreshed.identity() != null ? refreshed.identity().fhirUser() : null));
                 })
                 .onFailure().recoverWithUni(failure -> classify(id, failure));
+    }
+
+    /** The share of the replaced token's lifetime that had passed: about 0.8 in the steady state; NaN when unknown. */
+    private double lifetimeUsed(SessionRecord replaced) {
+        TokenLife token = TokenLife.of(replaced);
+        java.time.Duration lifetime = token.lifetime();
+        if (lifetime == null || lifetime.isZero()) {
+            return Double.NaN;
+        }
+        return (double) java.time.Duration.between(token.issuedAt(), clock.instant()).toMillis() / lifetime.toMillis();
     }
 
     private Uni<IdTokenClaims> verifiedIdentity(TokenResponse response,

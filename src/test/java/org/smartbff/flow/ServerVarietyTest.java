@@ -249,6 +249,8 @@ class ServerVarietyTest {
         fake.tokenEndpointDown(true);
         proxiedRead(cookie).then().statusCode(503).body("issue[0].details.coding[0].code", equalTo("token_refresh_unavailable"));
         fake.tokenEndpointDown(false);
+        // The failed refresh pauses the next attempt (RefreshPolicy); after the pause the session recovers.
+        clock.advance(org.smartbff.token.RefreshPolicy.FIRST_PAUSE);
         proxiedRead(cookie).then().statusCode(200);
     }
 

@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -184,6 +186,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private boolean closed;
     // knobs, restored by reset()
     private Duration accessTokenLifetime;
+    private Clock accessTokenClock;
+    private CompletionStage<?> refreshAnswerGate;
     private DiscoveryMode discoveryMode;
     private boolean fhirUserAbsolute;
     private boolean idTokenWithoutKid;
@@ -453,6 +457,28 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /**
+     * The clock access tokens live by (when issued, and when checked at the FHIR endpoint); the system clock by
+     * default. A test that moves the BFF's clock gives the fake the same one, so a token expires in both at once.
+     */
+    public FakeSmartServer accessTokenClock(Clock clock) {
+        synchronized (lock) {
+            accessTokenClock = Objects.requireNonNull(clock, "clock");
+        }
+        return this;
+    }
+
+    /**
+     * Successful refresh grants are carried out at once (the refresh token is rotated) but answered only once
+     * {@code gate} completes: a token endpoint that is slow to answer.
+     */
+    public FakeSmartServer holdRefreshAnswersUntil(CompletionStage<?> gate) {
+        synchronized (lock) {
+            refreshAnswerGate = gate;
+        }
+        return this;
+    }
+
+    /**
      * Also accepts this {@code aud} at /authorize: for a resource server that is not this fake (a FHIR base that is down,
      * or another server behind the same authorization server). Kept until the fake closes.
      */
@@ -649,6 +675,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private void restoreKnobs() {
         synchronized (lock) {
             accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
+            accessTokenClock = Clock.systemUTC();
+            refreshAnswerGate = null;
             discoveryMode = DiscoveryMode.WELL_KNOWN;
             fhirUserAbsolute = false;
             idTokenWithoutKid = false;
@@ -1081,7 +1109,7 @@ public final class FakeSmartServer implements AutoCloseable {
             return oauthError(400, "unsupported_grant_type", "grant_type " + grantType + " is not supported");
         }
         if (clientAuth != ClientAuth.PRIVATE_KEY_JWT) {
-            return grant(r, form, clientProblem(r, form));
+            return heldIfRefresh(grant(r, form, clientProblem(r, form)), form);
         }
         String formProblem = clientAssertionFormProblem(r, form);
         if (formProblem != null) {
@@ -1097,6 +1125,16 @@ public final class FakeSmartServer implements AutoCloseable {
                         return routeSafely(() -> grant(r, form, acceptAssertion(result)));
                     }
                 }));
+    }
+
+    /** A successful refresh answer waits for the gate of {@link #holdRefreshAnswersUntil}, when one is set. */
+    private Outcome heldIfRefresh(Reply reply, Map<String, String> form) {
+        CompletionStage<?> gate = refreshAnswerGate;
+        if (gate == null || reply.status() != 200 || !"refresh_token".equals(form.get("grant_type"))) {
+            return reply;
+        }
+        Context context = Vertx.currentContext();
+        return new Deferred(() -> Future.fromCompletionStage(gate, context).map(ignored -> (Outcome) reply));
     }
 
     /**
@@ -1189,7 +1227,7 @@ public final class FakeSmartServer implements AutoCloseable {
         Set<String> scopes = scopeSet(scope);
         String accessToken = "at-" + randomToken();
         Duration lifetime = accessTokenLifetime;
-        liveAccessTokens.put(accessToken, Instant.now().plus(lifetime));
+        liveAccessTokens.put(accessToken, accessTokenClock.instant().plus(lifetime));
         issuedAccessTokens.add(accessToken);
 
         JsonObject body = new JsonObject()
@@ -1576,7 +1614,7 @@ public final class FakeSmartServer implements AutoCloseable {
     private boolean hasValidBearer(RecordedRequest r) {
         String token = r.bearerToken();
         Instant expiry = token == null ? null : liveAccessTokens.get(token);
-        return expiry != null && Instant.now().isBefore(expiry);
+        return expiry != null && accessTokenClock.instant().isBefore(expiry);
     }
 
     /** Read, update and delete of the one known patient. Writes are answered, not stored. */
