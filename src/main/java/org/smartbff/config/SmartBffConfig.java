@@ -56,6 +56,13 @@ public interface SmartBffConfig {
     /** The {@code /fhir} proxy. */
     Proxy proxy();
 
+    /**
+     * What {@code ./mvnw quarkus:dev} starts (the dev services in {@code src/test/java/org/smartbff/dev} read these;
+     * they are declared here so that they are checked and can be given as {@code -D} options). A packaged application
+     * ignores them.
+     */
+    Dev dev();
+
     interface Proxy {
         /** The largest request body forwarded; larger ones get 413. Defaults to {@code 16M}. */
         @WithName("max-request-body")
@@ -286,5 +293,23 @@ public interface SmartBffConfig {
         @WithName("discovery-failure-ttl")
         @WithDefault("10S")
         Duration discoveryFailureTtl();
+    }
+
+    interface Dev {
+        /** The port of the Redis that dev mode starts when {@code quarkus.redis.hosts} is not set. Defaults to {@code 16379}. */
+        @WithName("redis-port")
+        @WithDefault("16379")
+        int redisPort();
+
+        /** The default server of dev mode. Defaults to {@code public}. */
+        @WithDefault("public")
+        Sandbox sandbox();
+
+        enum Sandbox {
+            /** The public SMART sandbox, {@code https://launch.smarthealthit.org} (needs the internet). */
+            PUBLIC,
+            /** A SMART sandbox started in the dev JVM, with one synthetic patient: dev mode works offline. */
+            LOCAL
+        }
     }
 }

@@ -23,10 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,13 @@ class BrowserEndToEndTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path OUTPUT = Path.of("target", "e2e");
+    /**
+     * The system property that makes this test mandatory where Chromium is missing ({@code =required}); outside the
+     * {@code smart-bff.} prefix, whose unknown names the application's configuration refuses.
+     */
+    static final String REQUIRED = "browser-test";
+    private static final String MISSING = "Chromium not found at " + CHROMIUM + " and " + CHROMEDRIVER
+            + ": apt-get install chromium chromium-driver";
     /** Generous: the build machine is small and shared. Every wait ends as soon as its condition holds. */
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** A JWT (an id token, or an access token of a server that issues JWTs) in any text. */
@@ -91,10 +100,10 @@ class BrowserEndToEndTest {
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            throw new AssertionError("The browser test needs Debian's Chromium and its driver at " + CHROMIUM + " and "
-                    + CHROMEDRIVER + ". Install them with: apt-get update && apt-get install -y chromium "
-                    + "chromium-driver (.ci/run does this).");
+        if (!browserInstalled()) {
+            // Every test is then skipped, or fails where the browser is required (requireBrowser); said once here.
+            Logger.getLogger(BrowserEndToEndTest.class.getName()).warning(MISSING);
+            return;
         }
         Files.createDirectories(OUTPUT);
         profile = Files.createTempDirectory("smart-bff-e2e-chromium-");
@@ -116,6 +125,22 @@ class BrowserEndToEndTest {
         network = new NetworkLog(driver);
     }
 
+    static boolean browserInstalled() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    /**
+     * Without Chromium the tests are reported as skipped, with the install hint, so that {@code ./mvnw verify} is green
+     * on a machine with only a JDK. CI installs Chromium and sets {@value #REQUIRED} to {@code required} ({@code
+     * .ci/run}), which turns a missing browser into a failure: there the test can never be skipped silently.
+     */
+    static void requireBrowser() {
+        if ("required".equals(System.getProperty(REQUIRED))) {
+            assertTrue(browserInstalled(), MISSING + " (" + REQUIRED + "=required)");
+        }
+        Assumptions.assumeTrue(browserInstalled(), MISSING);
+    }
+
     @AfterAll
     static void stopBrowser() throws IOException {
         try {
@@ -134,6 +159,7 @@ class BrowserEndToEndTest {
 
     @BeforeEach
     void freshBrowserState() {
+        requireBrowser();
         fake.reset();
         // Cookies of every site (the BFF's session and launch binding), and what earlier tests left in the log.
         driver.executeCdpCommand("Network.clearBrowserCookies", Map.of());
