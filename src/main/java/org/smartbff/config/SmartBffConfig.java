@@ -214,6 +214,14 @@ public interface SmartBffConfig {
         @WithDefault("10000")
         int cacheSize();
 
+        /**
+         * The most launches one browser session holds at once (tabs with different patients); a launch past this ends
+         * the oldest one, whose tokens are revoked. Defaults to {@code 10}.
+         */
+        @WithName("max-launches")
+        @WithDefault("10")
+        int maxLaunches();
+
         /** How long a started launch may take to come back to {@code /auth/callback}. Defaults to {@code 10M}. */
         @WithName("launch-timeout")
         @WithDefault("10M")
