@@ -265,6 +265,8 @@ async function showList(label, search, bodyId, cells) {
 async function showRecord(who) {
     byId('user-name').textContent = who.name ?? 'an unnamed user';
     byId('user-ref').textContent = who.fhirUser ? `(${who.fhirUser})` : '';
+    // Each tab shows its own launch's patient: smart-bff.js sends this tab's launch handle with every call.
+    byId('context-patient').textContent = who.patient ?? 'none';
     byId('account').hidden = false;
     byId('signed-out').hidden = true;
     byId('record').hidden = false;
@@ -306,7 +308,8 @@ function forgetRecord() {
     for (const id of ['vitals-body', 'labs-body', 'conditions-body', 'medications-body']) {
         byId(id).replaceChildren();
     }
-    for (const id of ['patient-name', 'patient-gender', 'patient-birth-date', 'patient-id', 'user-name', 'user-ref']) {
+    for (const id of ['patient-name', 'patient-gender', 'patient-birth-date', 'patient-id', 'user-name', 'user-ref',
+        'context-patient']) {
         byId(id).textContent = '';
     }
     byId('patient-banner').hidden = true;
@@ -327,16 +330,20 @@ byId('login-button').addEventListener('click', () => {
     login();
 });
 
-byId('logout-button').addEventListener('click', async () => {
+/** @param {boolean} all whether to end the launches of every tab, not only this one */
+async function logOut(all) {
     clearErrors();
     try {
-        await logout();
-        showSignedOut('You are logged out.');
+        await logout({ all });
+        showSignedOut(all ? 'You are logged out in every tab.' : 'You are logged out.');
         byId('login-button').focus();
     } catch (error) {
         showError('Log out', error);
     }
-});
+}
+
+byId('logout-button').addEventListener('click', () => logOut(false));
+byId('logout-all-button').addEventListener('click', () => logOut(true));
 
 async function start() {
     if (isEhrLaunch()) {

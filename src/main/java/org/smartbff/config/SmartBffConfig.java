@@ -153,6 +153,15 @@ public interface SmartBffConfig {
         String clientAssertionAlgorithm();
 
         /**
+         * The origins of this server's EHR that may show the app in a frame (an iframe of the EHR's own page), e.g.
+         * {@code https://ehr.hospital.example}, comma-separated; they make the {@code Content-Security-Policy:
+         * frame-ancestors} of every page and of this server's {@code /auth/launch}. None by default: no site may frame
+         * the app.
+         */
+        @WithName("frame-ancestors")
+        Optional<java.util.List<String>> frameAncestors();
+
+        /**
          * Explicit endpoints for servers whose discovery is broken. When both {@code authorization-endpoint} and
          * {@code token-endpoint} are set, discovery is skipped for this server.
          */
@@ -175,6 +184,11 @@ public interface SmartBffConfig {
 
         /** The authorization server's issuer, checked against the {@code iss} of id tokens. */
         Optional<String> issuer();
+    }
+
+    /** See {@link Session#cookieMode()}. */
+    enum CookieMode {
+        lax, embedded
     }
 
     /** Client authentication at the token endpoint. */
@@ -220,6 +234,25 @@ public interface SmartBffConfig {
         @WithName("cache-size")
         @WithDefault("10000")
         int cacheSize();
+
+        /**
+         * The most launches one browser session holds at once (tabs with different patients); a launch past this ends
+         * the oldest one, whose tokens are revoked. Defaults to {@code 10}.
+         */
+        @WithName("max-launches")
+        @WithDefault("10")
+        int maxLaunches();
+
+        /**
+         * The cookies' cross-site mode. {@code lax} (the default): {@code SameSite=Lax}, the cookies go with nothing a
+         * cross-site page starts, and the app cannot run inside another site's frame. {@code embedded}: {@code
+         * SameSite=None; Secure; Partitioned} (CHIPS), for an app the EHR shows in an iframe of its own site; the
+         * browser keeps a separate cookie jar per top-level site, so the EHR's frame does not share the app's cookies
+         * with any other site. Needs {@code frame-ancestors} on at least one server.
+         */
+        @WithName("cookie-mode")
+        @WithDefault("lax")
+        CookieMode cookieMode();
 
         /** How long a started launch may take to come back to {@code /auth/callback}. Defaults to {@code 10M}. */
         @WithName("launch-timeout")

@@ -8,7 +8,6 @@ import jakarta.enterprise.event.Observes;
 import org.smartbff.config.SmartBffConfig;
 import org.smartbff.config.SmartServers;
 import org.smartbff.config.SmartServers.SmartServer;
-import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
@@ -100,10 +99,8 @@ public class FhirProxy {
             ProxyErrors.fail(context, 413, "too-long", "request_too_large", "The request body is larger than this proxy accepts.");
             return;
         }
-        Optional<SessionId> id = SessionCookies.read(request.getHeader(HttpHeaderNames.COOKIE), SessionCookies.SESSION)
-                .flatMap(SessionId::parse);
+        Optional<SessionId> id = LaunchSelection.of(context);
         if (id.isEmpty()) {
-            ProxyErrors.fail(context, 401, "login", "no_session", "There is no session; log in first.");
             return;
         }
         Context eventLoop = Vertx.currentContext();

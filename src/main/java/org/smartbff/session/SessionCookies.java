@@ -23,6 +23,11 @@ public final class SessionCookies {
         return cookie(SESSION, id.cookieValue(), maxAge);
     }
 
+    /** @param value the browser session's cookie value (see {@link BrowserSession}); maxAge as above */
+    public static String session(String value, Duration maxAge) {
+        return cookie(SESSION, value, maxAge);
+    }
+
     public static String expiredSession() {
         return cookie(SESSION, "", Duration.ZERO);
     }

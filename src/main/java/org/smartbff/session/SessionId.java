@@ -35,10 +35,15 @@ public final class SessionId {
 
     /** {@code [A-Za-z0-9_-]{43}}, checked by hand: this runs on every proxied call. */
     private static boolean wellFormed(String value) {
-        if (value == null || value.length() != LENGTH) {
+        return base64Url(value, LENGTH);
+    }
+
+    /** Whether {@code value} is exactly {@code length} characters of unpadded base64url. */
+    static boolean base64Url(String value, int length) {
+        if (value == null || value.length() != length) {
             return false;
         }
-        for (int i = 0; i < LENGTH; i++) {
+        for (int i = 0; i < length; i++) {
             char c = value.charAt(i);
             if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
                 return false;

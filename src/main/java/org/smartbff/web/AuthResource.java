@@ -22,10 +22,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.smartbff.web.openapi.ErrorDocument;
 import org.smartbff.web.openapi.SessionDocument;
 import org.smartbff.launch.LaunchService;
-import org.smartbff.launch.LogoutService;
+import org.smartbff.launch.BrowserLaunches;
 import org.smartbff.launch.LaunchService.Callback;
 import org.smartbff.session.SessionCookies;
-import org.smartbff.session.SessionId;
+import org.smartbff.session.LaunchHandles;
 import org.smartbff.session.SessionStore;
 
 import io.smallrye.mutiny.Uni;
@@ -37,10 +37,10 @@ public class AuthResource {
 
     private final LaunchService launches;
     private final SessionStore sessions;
-    private final LogoutService logouts;
+    private final BrowserLaunches browserLaunches;
 
-    public AuthResource(LaunchService launches, SessionStore sessions, LogoutService logouts) {
-        this.logouts = logouts;
+    public AuthResource(LaunchService launches, SessionStore sessions, BrowserLaunches browserLaunches) {
+        this.browserLaunches = browserLaunches;
         this.launches = launches;
         this.sessions = sessions;
     }
@@ -91,20 +91,21 @@ public class AuthResource {
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> callback(@QueryParam("code") String code, @QueryParam("state") String state,
             @QueryParam("error") String error, @QueryParam("error_description") String errorDescription,
-            @QueryParam("iss") String issuer, @CookieParam(SessionCookies.LAUNCH_BINDING) String binding) {
+            @QueryParam("iss") String issuer, @CookieParam(SessionCookies.LAUNCH_BINDING) String binding,
+            @CookieParam(SessionCookies.SESSION) String browserCookie) {
         return launches.complete(new Callback(code, state, error, errorDescription, issuer), binding)
-                .map(completed -> Response.status(Response.Status.FOUND)
+                // A new id for every launch (a session id planted before login is worth nothing: no fixation); it joins
+                // the browser session the cookie names, so the launches of other tabs stay.
+                .flatMap(completed -> browserLaunches.attach(browserCookie, completed.sessionId(), completed.session())
+                        .map(attached -> Response.status(Response.Status.FOUND)
                         // Set as it is: a relative Location would be made absolute with the internal host name.
-                        .header("Location", completed.returnTo())
-                        // A new id at every login: a session id planted before login is worth nothing (no fixation).
-                        .header("Set-Cookie", SessionCookies.session(completed.sessionId(),
-                                completed.session().offline() ? java.time.Duration.ofSeconds(
-                                        completed.session().endsAt() - completed.session().createdAt()) : null))
+                        .header("Location", BrowserLaunches.location(completed.returnTo(), attached.handle()))
+                        .header("Set-Cookie", SessionCookies.session(attached.cookieValue(), attached.cookieMaxAge()))
                         .header("Set-Cookie", SessionCookies.expiredLaunchBinding())
                         .header("Cache-Control", "no-store")
                         // The callback URL carries the code: do not hand it on as a Referer.
                         .header("Referrer-Policy", "no-referrer")
-                        .build());
+                        .build()));
     }
 
     /** The launch context for the SPA: {@code 200} with {@link SessionView}, or {@code 401} JSON. Never a token. */
@@ -114,17 +115,22 @@ public class AuthResource {
     @Operation(summary = "The launch context", description = "For the SPA's fetch. Never contains a token.")
     @APIResponse(responseCode = "200", description = "The session",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = SessionDocument.class)))
-    @APIResponse(responseCode = "401", description = "No session (error no_session)",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     @APIResponse(responseCode = "503", description = "The session store is unavailable",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    public Uni<Response> session(@CookieParam(SessionCookies.SESSION) String cookie) {
-        SessionId id = SessionId.parse(cookie).orElse(null);
-        if (id == null) {
-            return Uni.createFrom().item(noSession());
+    @Parameter(name = LaunchHandles.HEADER, in = ParameterIn.HEADER, description = "The tab's launch handle; without it, "
+            + "the browser's most recent launch")
+    @APIResponse(responseCode = "401", description = "No session (error no_session), or a launch handle this browser "
+            + "session does not know (error unknown_launch)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    public Uni<Response> session(@CookieParam(SessionCookies.SESSION) String cookie,
+            @HeaderParam(LaunchHandles.HEADER) String handle) {
+        LaunchRequests.Selection selection = LaunchRequests.select(cookie, handle);
+        if (selection instanceof LaunchRequests.Refused refused) {
+            return Uni.createFrom().item(refused.response());
         }
-        return sessions.find(id).map(record -> record == null ? noSession()
-                : Response.ok(SessionView.of(record)).header("Cache-Control", "no-store").build());
+        return sessions.find(((LaunchRequests.Selected) selection).launch())
+                .map(record -> record == null ? noSession()
+                        : Response.ok(SessionView.of(record)).header("Cache-Control", "no-store").build());
     }
 
     /** Ends the session: {@code POST /auth/logout} with {@code X-CSRF: 1}. */
@@ -137,16 +143,21 @@ public class AuthResource {
     @APIResponse(responseCode = "204", description = "Logged out (also when there was no session)")
     @APIResponse(responseCode = "403", description = "The X-CSRF header is missing (error csrf_header_missing)",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    public Uni<Response> logout(@HeaderParam(Csrf.HEADER) String csrf, @CookieParam(SessionCookies.SESSION) String cookie) {
+    @Parameter(name = LaunchHandles.HEADER, in = ParameterIn.HEADER, description = "The launch to end; without it, "
+            + "the browser's most recent launch")
+    @Parameter(name = "scope", in = ParameterIn.QUERY, description = "all: end every launch of this browser session; "
+            + "launch (the default): only one")
+    @APIResponse(responseCode = "400", description = "scope is neither launch nor all (error invalid_request)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "401", description = "A launch handle this browser session does not know (error unknown_launch)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    public Uni<Response> logout(@HeaderParam(Csrf.HEADER) String csrf, @CookieParam(SessionCookies.SESSION) String cookie,
+            @HeaderParam(LaunchHandles.HEADER) String handle, @QueryParam("scope") String scope) {
         if (!Csrf.valid(csrf)) {
             return Uni.createFrom().item(ErrorResponses.json(403, "csrf_header_missing",
                     "Send the header " + Csrf.HEADER + ": 1 with this request."));
         }
-        Uni<Void> deleted = SessionId.parse(cookie).map(logouts::logout).orElse(Uni.createFrom().voidItem());
-        return deleted.map(ignored -> Response.noContent()
-                .header("Set-Cookie", SessionCookies.expiredSession())
-                .header("Cache-Control", "no-store")
-                .build());
+        return LaunchRequests.logout(browserLaunches, cookie, handle, scope);
     }
 
     private static Response noSession() {

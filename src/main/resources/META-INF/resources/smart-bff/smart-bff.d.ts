@@ -3,6 +3,9 @@
 /** The system of the BFF's own error codes in an OperationOutcome (`issue[0].details.coding`). */
 export const ERROR_SYSTEM: 'urn:smart-bff:error';
 
+/** The header with which every call names the tab's launch (the handle the callback put in the URL fragment). */
+export const LAUNCH_HEADER: 'X-SMART-Launch';
+
 /** `GET /auth/session`: who is logged in and the launch context. Never a token. */
 export interface SmartSession {
     /** The configured server name. */
@@ -80,7 +83,7 @@ export interface Options {
 
 export function configure(options?: Options): void;
 
-/** `GET /auth/session`; null when there is no session. */
+/** `GET /auth/session` for this tab's launch; null when there is none (`no_session`, `unknown_launch`). */
 export function session(): Promise<SmartSession | null>;
 
 /** Navigates to `/auth/login` (a standalone launch). `returnTo` is a local path. */
@@ -92,8 +95,8 @@ export function isEhrLaunch(url?: string): boolean;
 /** Navigates to `/auth/launch?iss=..&launch=..` when this page is an EHR launch; returns whether it did. */
 export function continueEhrLaunch(): boolean;
 
-/** `POST /auth/logout` with `X-CSRF: 1`. */
-export function logout(): Promise<void>;
+/** `POST /auth/logout` with `X-CSRF: 1`: this tab's launch, or every launch of the browser with `all`. */
+export function logout(options?: { all?: boolean }): Promise<void>;
 
 /** `/fhir/<path>` for a relative FHIR path, or the path and query of an absolute URL under this origin's `/fhir`. */
 export function fhirUrl(path: string): string;

@@ -10,6 +10,12 @@
  *     const who = await session();
  *     if (!who) login(); else console.log(await fhir(`Patient/${who.patient}`));
  *
+ * Several launches in one browser (two tabs, two patients): the BFF's callback brings each tab back with its launch
+ * handle in the URL fragment (`#smart-bff-launch=...`; fragments never reach a server). On load this module moves it
+ * to `sessionStorage` (one per tab; it survives reloads), removes it from the address bar, and sends it as
+ * `X-SMART-Launch` with every call, so each tab stays on its own launch. The handle is useless without the
+ * browser's HttpOnly cookie.
+ *
  * Types: `smart-bff.d.ts` beside this file.
  *
  * @module smart-bff
@@ -19,6 +25,69 @@ const FHIR_MOUNT = '/fhir';
 const FHIR_JSON = 'application/fhir+json';
 /** The system of the BFF's own error codes in an OperationOutcome (`issue[0].details.coding`). */
 export const ERROR_SYSTEM = 'urn:smart-bff:error';
+/** The header that names the tab's launch. */
+export const LAUNCH_HEADER = 'X-SMART-Launch';
+const LAUNCH_PARAMETER = 'smart-bff-launch';
+const LAUNCH_STORAGE_KEY = 'smart-bff-launch';
+/** The 401 codes after which this tab has no usable launch: log in again. */
+const NO_LAUNCH_CODES = ['session_expired', 'no_session', 'unknown_launch'];
+
+/** Where the handle lives when `sessionStorage` is unavailable (storage disabled): for this page only. */
+let launchInMemory = /** @type {string | null} */ (null);
+
+/** The tab's launch handle, or null (then the BFF answers for the browser's most recent launch). */
+function launchHandle() {
+    try {
+        return sessionStorage.getItem(LAUNCH_STORAGE_KEY) ?? launchInMemory;
+    } catch {
+        return launchInMemory;
+    }
+}
+
+/** @param {string | null} handle */
+function keepLaunchHandle(handle) {
+    launchInMemory = handle;
+    try {
+        if (handle === null) {
+            sessionStorage.removeItem(LAUNCH_STORAGE_KEY);
+        } else {
+            sessionStorage.setItem(LAUNCH_STORAGE_KEY, handle);
+        }
+    } catch {
+        // Storage disabled: the in-memory copy serves this page.
+    }
+}
+
+/** Takes the handle the BFF's callback put in the fragment, and removes it from the address bar and history. */
+function adoptLaunchFromFragment() {
+    if (typeof location === 'undefined' || !location.hash.includes(LAUNCH_PARAMETER + '=')) {
+        return;
+    }
+    const parts = location.hash.slice(1).split('&');
+    const rest = [];
+    for (const part of parts) {
+        if (part.startsWith(LAUNCH_PARAMETER + '=')) {
+            const handle = part.slice(LAUNCH_PARAMETER.length + 1);
+            if (/^[A-Za-z0-9_-]{80}$/.test(handle)) {
+                keepLaunchHandle(handle);
+            }
+        } else {
+            rest.push(part);
+        }
+    }
+    history.replaceState(history.state, '', location.pathname + location.search + (rest.length ? '#' + rest.join('&') : ''));
+}
+
+adoptLaunchFromFragment();
+
+/** @param {Headers} headers the same headers, with the tab's launch handle when it has one */
+function withLaunch(headers) {
+    const handle = launchHandle();
+    if (handle) {
+        headers.set(LAUNCH_HEADER, handle);
+    }
+    return headers;
+}
 
 /**
  * The launch context and identity the BFF shows the page; never a token.
@@ -96,7 +165,7 @@ function loginAgain() {
  * Settings of this module.
  *
  * @param {{onSessionExpired?: SessionExpiredHandler | null}} options `onSessionExpired` runs when a `/fhir` call
- *   answers 401 `session_expired` or `no_session` (before the call's promise rejects); `null` turns it off. The
+ *   answers 401 `session_expired`, `no_session` or `unknown_launch` (before the call's promise rejects); `null` turns it off. The
  *   default logs in again and comes back to the current page.
  */
 export function configure(options = {}) {
@@ -119,14 +188,14 @@ export async function session() {
     const response = await fetch('/auth/session', {
         credentials: 'same-origin',
         cache: 'no-store',
-        headers: { Accept: 'application/json' },
+        headers: withLaunch(new Headers({ Accept: 'application/json' })),
     });
     const body = await readBody(response);
     if (response.ok) {
         return /** @type {SmartSession} */ (body);
     }
     const error = errorFrom(response, body);
-    if (response.status === 401 && error.code === 'no_session') {
+    if (response.status === 401 && (error.code === 'no_session' || error.code === 'unknown_launch')) {
         return null;
     }
     throw error;
@@ -170,21 +239,25 @@ export function continueEhrLaunch() {
 }
 
 /**
- * Ends the session: `POST /auth/logout`. The BFF deletes the tokens and expires the cookie.
+ * Ends this tab's launch (`POST /auth/logout`), or every launch of the browser (`?scope=all`). The BFF deletes and
+ * revokes the tokens; it expires the cookie once no launch is left.
  *
+ * @param {{all?: boolean}} [options] `all`: end every launch of this browser, not only this tab's
  * @returns {Promise<void>}
  * @throws {SmartBffError}
  */
-export async function logout() {
-    const response = await fetch('/auth/logout', {
+export async function logout({ all = false } = {}) {
+    const response = await fetch('/auth/logout' + (all ? '?scope=all' : ''), {
         method: 'POST',
         credentials: 'same-origin',
         cache: 'no-store',
-        headers: { 'X-CSRF': '1', Accept: 'application/json' },
+        headers: withLaunch(new Headers({ 'X-CSRF': '1', Accept: 'application/json' })),
     });
     if (!response.ok) {
         throw errorFrom(response, await readBody(response));
     }
+    // The handle is kept: it now names an ended launch, so this tab's calls answer 401 instead of silently running
+    // under another tab's launch (what a call without a handle would do).
 }
 
 /**
@@ -220,10 +293,10 @@ export function fhirUrl(path) {
  *
  * @param {string} path see {@link fhirUrl}
  * @param {RequestInit & {body?: BodyInit | object | null}} [init] as for `fetch`; `credentials` is always
- *   `same-origin` and `X-CSRF` always `1`
+ *   `same-origin`, `X-CSRF` always `1`, and `X-SMART-Launch` the tab's launch handle when it has one
  * @returns {Promise<any>} the parsed JSON (a resource, a Bundle, ...), the text of another content type, or null
  *   for an empty answer (e.g. 204)
- * @throws {SmartBffError} for a non-2xx answer; on 401 `session_expired`/`no_session` the `onSessionExpired` handler
+ * @throws {SmartBffError} for a non-2xx answer; on 401 `session_expired`/`no_session`/`unknown_launch` the `onSessionExpired` handler
  *   runs first (see {@link configure})
  */
 export async function fhir(path, init = {}) {
@@ -232,6 +305,7 @@ export async function fhir(path, init = {}) {
         headers.set('Accept', FHIR_JSON);
     }
     headers.set('X-CSRF', '1');
+    withLaunch(headers);
     /** @type {any} */
     let body = init.body;
     if (isJsonValue(body)) {
@@ -246,8 +320,7 @@ export async function fhir(path, init = {}) {
         return parsed;
     }
     const error = errorFrom(response, parsed);
-    if (response.status === 401 && (error.code === 'session_expired' || error.code === 'no_session')
-            && settings.onSessionExpired) {
+    if (response.status === 401 && NO_LAUNCH_CODES.includes(error.code ?? '') && settings.onSessionExpired) {
         settings.onSessionExpired(error);
     }
     throw error;

@@ -206,6 +206,10 @@ public final class FakeSmartServer implements AutoCloseable {
     private final List<Future<Void>> lateReleases = new ArrayList<>();
     private int hangUpsLeft;
     private boolean refreshTokensRotate;
+    /** Whether every grant keeps its refresh token (several launches in one browser), not only the latest. */
+    private boolean grantsPerLaunch;
+    /** The refresh tokens of live grants and their scopes; consulted when {@link #grantsPerLaunch}. */
+    private final Map<String, String> liveGrants = new HashMap<>();
 
     /** One HTTP request as the server saw it. Header names are lower-cased; query is "" when absent. */
     public record RecordedRequest(String method, String path, String query,
@@ -613,6 +617,17 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /**
+     * Default false: a new grant makes the latest refresh token the only valid one. When true every grant keeps its
+     * own refresh token, as real servers do for several launches of one user (two tabs, two patients).
+     */
+    public FakeSmartServer grantsPerLaunch(boolean perLaunch) {
+        synchronized (lock) {
+            grantsPerLaunch = perLaunch;
+        }
+        return this;
+    }
+
+    /**
      * Default true: every refresh issues a new refresh token and kills the presented one. When false the
      * presented refresh token stays valid and the refresh response carries no {@code refresh_token} (RFC 6749
      * section 6 lets the server keep the old one), so the client must keep using the one it has.
@@ -664,6 +679,7 @@ public final class FakeSmartServer implements AutoCloseable {
             searches.clear();
             currentRefreshToken = null;
             currentRefreshScope = null;
+            liveGrants.clear();
             tokenRequests = 0;
             refreshGrants = 0;
             denyNextAuthorization = null;
@@ -677,6 +693,7 @@ public final class FakeSmartServer implements AutoCloseable {
             accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
             accessTokenClock = Clock.systemUTC();
             refreshAnswerGate = null;
+            grantsPerLaunch = false;
             discoveryMode = DiscoveryMode.WELL_KNOWN;
             fhirUserAbsolute = false;
             idTokenWithoutKid = false;
@@ -1198,20 +1215,22 @@ public final class FakeSmartServer implements AutoCloseable {
         if (clientProblem != null) {
             return invalidClient(clientProblem);
         }
-        if (presented == null || !presented.equals(currentRefreshToken)) {
+        if (presented == null || !(grantsPerLaunch ? liveGrants.containsKey(presented) : presented.equals(currentRefreshToken))) {
             return oauthError(400, "invalid_grant", "refresh token is not valid");
         }
         refreshGrants++;
+        String grantScope = grantsPerLaunch ? liveGrants.get(presented) : currentRefreshScope;
         if (refreshTokensRotate) {
             // The presented token dies now, whatever happens next; issueTokens() makes its successor.
             currentRefreshToken = null;
+            liveGrants.remove(presented);
         }
         IdTokenSpec idToken = switch (refreshIdTokenMode) {
             case WITHOUT_AUD_AND_NONCE -> new IdTokenSpec(SUBJECT, false, null);
             case OTHER_SUBJECT -> new IdTokenSpec(OTHER_SUBJECT, true, null);
             case NONE -> null;
         };
-        Reply reply = tokenResponse(issueTokens(currentRefreshScope, refreshTokensRotate, idToken));
+        Reply reply = tokenResponse(issueTokens(grantScope, refreshTokensRotate, idToken));
         if (beforeRefreshAnswer != null) {
             beforeRefreshAnswer.run();
         }
@@ -1242,6 +1261,7 @@ public final class FakeSmartServer implements AutoCloseable {
             issuedRefreshTokens.add(refreshToken);
             currentRefreshToken = refreshToken;
             currentRefreshScope = scope;
+            liveGrants.put(refreshToken, scope);
             body.put("refresh_token", refreshToken);
         }
         if (idToken != null && scopes.contains("openid")) {
@@ -1433,6 +1453,7 @@ public final class FakeSmartServer implements AutoCloseable {
             if (token.equals(currentRefreshToken)) {
                 currentRefreshToken = null;
             }
+            liveGrants.remove(token);
         }
         // RFC 7009 2.2: 200 even for unknown tokens.
         return new Reply(200, Map.of("Cache-Control", "no-store"), "");
