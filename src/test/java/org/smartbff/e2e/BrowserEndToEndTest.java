@@ -13,22 +13,17 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +32,6 @@ import org.openqa.selenium.Cookie;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -73,18 +66,6 @@ import io.vertx.core.json.JsonObject;
 @QuarkusTestResource(value = SmartTestResource.class, restrictToAnnotatedClass = false)
 class BrowserEndToEndTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Path OUTPUT = Path.of("target", "e2e");
-    /**
-     * The system property that makes this test mandatory where Chromium is missing ({@code =required}); outside the
-     * {@code smart-bff.} prefix, whose unknown names the application's configuration refuses.
-     */
-    static final String REQUIRED = "browser-test";
-    private static final String MISSING = "Chromium not found at " + CHROMIUM + " and " + CHROMEDRIVER
-            + ": apt-get install chromium chromium-driver";
-    /** Generous: the build machine is small and shared. Every wait ends as soon as its condition holds. */
-    private static final Duration WAIT = Duration.ofSeconds(30);
     /** A JWT (an id token, or an access token of a server that issues JWTs) in any text. */
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.");
 
@@ -94,72 +75,32 @@ class BrowserEndToEndTest {
     @SmartTestResource.Fake
     FakeSmartServer fake;
 
+    private static Chromium chromium;
     private static ChromeDriver driver;
-    private static Path profile;
     private static NetworkLog network;
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        if (!browserInstalled()) {
-            // Every test is then skipped, or fails where the browser is required (requireBrowser); said once here.
-            Logger.getLogger(BrowserEndToEndTest.class.getName()).warning(MISSING);
-            return;
-        }
-        Files.createDirectories(OUTPUT);
-        profile = Files.createTempDirectory("smart-bff-e2e-chromium-");
-        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .withLogFile(OUTPUT.resolve("chromedriver.log").toFile())
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic", "--user-data-dir=" + profile, "--window-size=1280,1400", "--lang=en-US");
-        LoggingPreferences logging = new LoggingPreferences();
-        logging.enable(LogType.PERFORMANCE, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logging);
-        driver = new ChromeDriver(service, options);
+        chromium = Chromium.start("chromedriver", List.of(), options -> {
+            LoggingPreferences logging = new LoggingPreferences();
+            logging.enable(LogType.PERFORMANCE, Level.ALL);
+            options.setCapability("goog:loggingPrefs", logging);
+        });
+        driver = chromium.driver;
         network = new NetworkLog(driver);
-    }
-
-    static boolean browserInstalled() {
-        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    }
-
-    /**
-     * Without Chromium the tests are reported as skipped, with the install hint, so that {@code ./mvnw verify} is green
-     * on a machine with only a JDK. CI installs Chromium and sets {@value #REQUIRED} to {@code required} ({@code
-     * .ci/run}), which turns a missing browser into a failure: there the test can never be skipped silently.
-     */
-    static void requireBrowser() {
-        if ("required".equals(System.getProperty(REQUIRED))) {
-            assertTrue(browserInstalled(), MISSING + " (" + REQUIRED + "=required)");
-        }
-        Assumptions.assumeTrue(browserInstalled(), MISSING);
     }
 
     @AfterAll
     static void stopBrowser() throws IOException {
-        try {
-            if (driver != null) {
-                driver.quit();
-            }
-        } finally {
-            driver = null;
-            if (profile != null) {
-                try (Stream<Path> files = Files.walk(profile)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                }
-            }
+        if (chromium != null) {
+            chromium.close();
         }
+        chromium = null;
+        driver = null;
     }
 
     @BeforeEach
     void freshBrowserState() {
-        requireBrowser();
         fake.reset();
         // Cookies of every site (the BFF's session and launch binding), and what earlier tests left in the log.
         driver.executeCdpCommand("Network.clearBrowserCookies", Map.of());
@@ -192,7 +133,7 @@ class BrowserEndToEndTest {
         assertTrue(rowCount("#conditions-table") > 0);
         assertTrue(rowCount("#medications-table") > 0);
         String firstRowBefore = firstPage.get(0).getText();
-        screenshot(OUTPUT.resolve("demo-after-login.png"));
+        screenshot(Path.of("target", "e2e").resolve("demo-after-login.png"));
 
         // Next page: the Bundle's next link, rewritten by the proxy to this origin's /fhir, read through the proxy.
         driver.findElement(By.id("next-page")).click();
@@ -360,7 +301,7 @@ class BrowserEndToEndTest {
     // ------------------------------------------------------------------------------------------------- helpers
 
     private WebDriverWait waitFor() {
-        return new WebDriverWait(driver, WAIT);
+        return chromium.waitFor();
     }
 
     private int rowCount(String table) {
