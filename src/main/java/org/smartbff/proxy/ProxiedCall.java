@@ -49,6 +49,8 @@ final class ProxiedCall {
     private final boolean streamsBody;
     private boolean retried;
     private boolean resent;
+    /** The streamed body passed the limit and the upstream request was reset for it. */
+    private boolean bodyTooLarge;
     /** Rewritable bodies up to this announced length are rewritten whole rather than streamed. */
     private static final long WHOLE_REWRITE_LIMIT = 64 * 1024;
 
@@ -103,7 +105,12 @@ final class ProxiedCall {
                 sent = upstream.send(body);
             } else if (streamsBody) {
                 sent = upstream.send(new LimitedReadStream(request, config.proxy().maxRequestBody().asLongValue(),
-                        () -> upstream.reset(0, new BodyTooLargeException())));
+                        () -> {
+                            // The browser's mistake, not the server's: the reset call fails below, and the answer is
+                            // 413 rather than the 502 of a failed upstream call.
+                            bodyTooLarge = true;
+                            upstream.reset(0, new BodyTooLargeException());
+                        }));
             } else {
                 sent = upstream.send();
             }
@@ -112,6 +119,10 @@ final class ProxiedCall {
                 received(session, response);
             })
                     .onFailure(failure -> {
+                        if (bodyTooLarge) {
+                            ProxyErrors.failed(context, new BodyTooLargeException());
+                            return;
+                        }
                         if (failure instanceof HttpClosedException && !resent && safeToResend(request)) {
                             // A pooled keep-alive connection the server had just closed (its idle timeout raced our
                             // reuse). Nothing was answered; a safe request without a body goes again, once, on a new

@@ -59,6 +59,8 @@ class DeploymentFilesTest {
     private static final Path ROOT = OpsFiles.ROOT;
     private static final Path DOCKERFILE = ROOT.resolve("src/main/docker/Dockerfile.jvm");
     private static final Path K8S = ROOT.resolve("k8s");
+    /** Quarkus' management interface (health, metrics): its default port, which the manifests use. */
+    private static final int MANAGEMENT_PORT = 9000;
     private static final Path CHART = OpsFiles.CHART;
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -236,14 +238,14 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void probes_use_the_quarkus_health_endpoints_on_port_8080() {
+    void probes_use_the_quarkus_health_endpoints_on_the_management_port_9000() {
         JsonNode container = container(k8s("deployment.yaml", "Deployment"));
         Map<String, String> paths = Map.of("startupProbe", "/q/health/started", "livenessProbe", "/q/health/live",
                 "readinessProbe", "/q/health/ready");
         paths.forEach((probe, path) -> {
             JsonNode get = container.path(probe).path("httpGet");
             assertEquals(path, get.path("path").asText(), probe);
-            assertEquals(8080, containerPort(container, get.path("port")), probe + " port");
+            assertEquals(MANAGEMENT_PORT, containerPort(container, get.path("port")), probe + " port");
             assertTrue(container.path(probe).path("periodSeconds").asInt() > 0, probe + " period");
         });
         JsonNode startup = container.path("startupProbe");
@@ -367,6 +369,21 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void metrics_are_scraped_from_the_management_port_which_no_service_exposes() {
+        JsonNode deployment = k8s("deployment.yaml", "Deployment");
+        JsonNode annotations = deployment.path("spec").path("template").path("metadata").path("annotations");
+        assertEquals("true", annotations.path("prometheus.io/scrape").asText());
+        assertEquals(Integer.toString(MANAGEMENT_PORT), annotations.path("prometheus.io/port").asText());
+        assertEquals("/q/metrics", annotations.path("prometheus.io/path").asText());
+        assertTrue(read(ROOT.resolve("src/main/resources/application.properties")).lines()
+                .anyMatch(line -> line.equals("quarkus.management.enabled=true")), "health and metrics leave port 8080");
+        JsonNode container = container(deployment);
+        for (JsonNode port : k8s("service.yaml", "Service").path("spec").path("ports")) {
+            assertEquals(8080, containerPort(container, port.path("targetPort")), "the Service exposes the app only");
+        }
+    }
+
+    @Test
     void service_sends_port_80_to_the_named_http_port() {
         JsonNode service = k8s("service.yaml", "Service");
         JsonNode deployment = k8s("deployment.yaml", "Deployment");
@@ -396,12 +413,12 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void network_policy_lets_in_8080_only_and_out_dns_redis_and_https_only() {
+    void network_policy_lets_in_8080_and_the_management_port_only_and_out_dns_redis_and_https_only() {
         JsonNode policy = k8s("networkpolicy.yaml", "NetworkPolicy").path("spec");
         assertEquals(Set.of("Ingress", "Egress"), Set.copyOf(texts(policy.path("policyTypes"))));
         Set<Integer> in = new TreeSet<>();
         policy.path("ingress").forEach(rule -> rule.path("ports").forEach(p -> in.add(p.path("port").asInt())));
-        assertEquals(Set.of(8080), in);
+        assertEquals(Set.of(8080, MANAGEMENT_PORT), in);
         Set<String> out = new TreeSet<>();
         boolean dnsToKubeSystem = false;
         for (JsonNode rule : policy.path("egress")) {
@@ -679,6 +696,7 @@ class DeploymentFilesTest {
                 assertEquals(k.path(field).asInt(), h.path(field).asInt(), probe + "." + field);
             }
         }
+        assertEquals(MANAGEMENT_PORT, values.path("managementPort").asInt());
         assertEquals(deployment.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asInt(),
                 values.path("terminationGracePeriodSeconds").asInt());
         assertEquals(configMapData().get("QUARKUS_SHUTDOWN_DELAY"), values.path("shutdownDelay").asText());

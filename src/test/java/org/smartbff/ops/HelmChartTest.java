@@ -208,7 +208,7 @@ class HelmChartTest {
     }
 
     @Test
-    void deployment_probes_the_quarkus_health_endpoints_on_port_8080() {
+    void deployment_probes_the_quarkus_health_endpoints_on_the_management_port() {
         Container container = container(render(minimal()).one(Deployment.class));
         Map<String, Probe> probes = Map.of("/q/health/started", container.getStartupProbe(),
                 "/q/health/live", container.getLivenessProbe(), "/q/health/ready", container.getReadinessProbe());
@@ -218,8 +218,10 @@ class HelmChartTest {
             String port = probe.getHttpGet().getPort().getStrVal();
             int number = port == null ? probe.getHttpGet().getPort().getIntVal()
                     : only(container.getPorts().stream().filter(p -> port.equals(p.getName())).toList()).getContainerPort();
-            assertEquals(8080, number, path);
+            assertEquals(9000, number, path);
         });
+        assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals("QUARKUS_MANAGEMENT_PORT")
+                && e.getValue().equals("9000")), "the app listens where the probes look");
         assertEquals(60, container.getStartupProbe().getPeriodSeconds() * container.getStartupProbe().getFailureThreshold(),
                 "a minute to start before the kubelet restarts the pod");
     }
@@ -396,7 +398,7 @@ class HelmChartTest {
     }
 
     @Test
-    void ingress_routes_its_hosts_to_the_service_http_port_and_the_policy_admits_only_8080() {
+    void ingress_routes_its_hosts_to_the_service_http_port_and_the_policy_admits_8080_and_the_management_port() {
         Manifests example = render(example());
         Ingress ingress = example.one(Ingress.class);
         assertEquals("nginx", ingress.getSpec().getIngressClassName());
@@ -409,10 +411,34 @@ class HelmChartTest {
         NetworkPolicy policy = example.one(NetworkPolicy.class);
         assertEquals(example.one(Deployment.class).getSpec().getSelector().getMatchLabels(),
                 policy.getSpec().getPodSelector().getMatchLabels());
-        NetworkPolicyIngressRule in = only(policy.getSpec().getIngress());
-        assertEquals(8080, only(in.getPorts()).getPort().getIntVal());
-        assertEquals(List.of("ingress-nginx", "monitoring"), in.getFrom().stream()
+        List<NetworkPolicyIngressRule> in = policy.getSpec().getIngress();
+        assertEquals(2, in.size());
+        assertEquals(8080, only(in.get(0).getPorts()).getPort().getIntVal());
+        assertEquals(List.of("ingress-nginx"), in.get(0).getFrom().stream()
                 .map(p -> p.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name")).toList());
+        assertEquals(9000, only(in.get(1).getPorts()).getPort().getIntVal());
+        assertEquals(List.of("monitoring"), in.get(1).getFrom().stream()
+                .map(p -> p.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name")).toList());
+    }
+
+    @Test
+    void metrics_are_annotated_on_the_management_port_which_the_service_never_exposes() {
+        Manifests example = render(example());
+        Deployment deployment = example.one(Deployment.class);
+        Map<String, String> annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+        assertEquals("true", annotations.get("prometheus.io/scrape"));
+        assertEquals("9000", annotations.get("prometheus.io/port"));
+        assertEquals("/q/metrics", annotations.get("prometheus.io/path"));
+        Container container = container(deployment);
+        for (var port : example.one(Service.class).getSpec().getPorts()) {
+            String target = port.getTargetPort().getStrVal();
+            int number = target == null ? port.getTargetPort().getIntVal()
+                    : only(container.getPorts().stream().filter(p -> target.equals(p.getName())).toList()).getContainerPort();
+            assertEquals(8080, number, "the Service, and so the Ingress, reach the app port only");
+        }
+        Manifests off = render(minimal().set("metrics.podAnnotations", "false"));
+        assertFalse(off.one(Deployment.class).getSpec().getTemplate().getMetadata().getAnnotations()
+                .containsKey("prometheus.io/scrape"));
     }
 
     // ---------------------------------------------------------------------------------------------------- rendering

@@ -32,6 +32,9 @@ class ObservabilityTest {
     @SmartTestResource.Fake
     FakeSmartServer fake;
 
+    @SmartTestResource.ManagementPort
+    int managementPort;
+
     @Inject
     MutableClock clock;
 
@@ -51,7 +54,7 @@ class ObservabilityTest {
                 .then().statusCode(200);
         given().cookie(SessionCookies.SESSION, cookie).get("/fhir/Patient/" + fake.patientId()).then().statusCode(403);
 
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = management().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("smart_bff_proxy_requests_seconds_bucket{"), metrics);
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("smart_bff_proxy_requests_seconds_count{")
                 && line.contains("method=\"GET\"") && line.contains("resource_type=\"Patient\"")
@@ -68,7 +71,7 @@ class ObservabilityTest {
     void a_request_for_an_unknown_type_does_not_grow_the_label_space() {
         String cookie = BrowserLogin.login();
         given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1").get("/fhir/Zzz" + System.nanoTime() + "/1");
-        String metrics = given().get("/q/metrics").then().extract().asString();
+        String metrics = management().get("/q/metrics").then().extract().asString();
         assertFalse(metrics.contains("resource_type=\"Zzz"));
         assertTrue(metrics.contains("resource_type=\"other\""));
     }
@@ -117,5 +120,10 @@ class ObservabilityTest {
         List<String> found = lines.stream().filter(line -> line.contains(marker)).toList();
         assertEquals(1, found.size(), marker + " in " + lines);
         return found.get(0);
+    }
+
+    /** Health and metrics are served on the management interface, not on the port the browser reaches. */
+    private io.restassured.specification.RequestSpecification management() {
+        return given().port(managementPort);
     }
 }

@@ -25,13 +25,26 @@ class RedisOutageTest {
     @SmartTestResource.Fake
     FakeSmartServer fake;
 
+    @SmartTestResource.ManagementPort
+    int managementPort;
+
     @SmartTestResource.Redis
     RedisControl redis;
 
     @Test
     void health_endpoints_are_up_with_redis() {
-        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        management().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        management().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void health_and_metrics_are_not_served_on_the_application_port() {
+        for (String path : new String[] { "/q/health", "/q/health/live", "/q/health/ready", "/q/health/started",
+                "/q/metrics" }) {
+            given().when().get(path).then().statusCode(404);
+        }
+        management().get("/q/metrics").then().statusCode(200);
+        management().get("/q/health/started").then().statusCode(200);
     }
 
     @Test
@@ -41,10 +54,10 @@ class RedisOutageTest {
         redis.stop();
         try {
             long stoppedAt = System.nanoTime();
-            assertEquals(503, firstStatusWithin(5_000, 503, () -> given().get("/q/health/ready").statusCode()),
+            assertEquals(503, firstStatusWithin(5_000, 503, () -> management().get("/q/health/ready").statusCode()),
                     "ready is DOWN within 5 s of Redis going away");
             assertTrue(System.nanoTime() - stoppedAt < 5_000_000_000L);
-            given().get("/q/health/live").then().statusCode(200);
+            management().get("/q/health/live").then().statusCode(200);
 
             given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1")
                     .when().get("/fhir/Patient/" + fake.patientId())
@@ -57,7 +70,7 @@ class RedisOutageTest {
         } finally {
             redis.start();
         }
-        assertEquals(200, firstStatusWithin(10_000, 200, () -> given().get("/q/health/ready").statusCode()),
+        assertEquals(200, firstStatusWithin(10_000, 200, () -> management().get("/q/health/ready").statusCode()),
                 "ready is UP again once Redis is back");
         // The restarted Redis is empty (no persistence in tests): the old session is simply gone.
         given().cookie(SessionCookies.SESSION, cookie).when().get("/auth/session").then().statusCode(401);
@@ -74,5 +87,10 @@ class RedisOutageTest {
             last = status.getAsInt();
         } while (last != wanted && System.nanoTime() < deadline);
         return last;
+    }
+
+    /** Health and metrics are served on the management interface, not on the port the browser reaches. */
+    private io.restassured.specification.RequestSpecification management() {
+        return given().port(managementPort);
     }
 }

@@ -158,6 +158,8 @@ public final class FakeSmartServer implements AutoCloseable {
     private volatile HttpServer httpServer;
     /** Times a big bundle waited for the write queue to drain; touched by the event loop only, read by tests. */
     private final AtomicInteger bigBundleBackPressureWaits = new AtomicInteger();
+    /** Request body bytes received under /fhir, counted as they arrive, whether or not the body ever completed. */
+    private final java.util.concurrent.atomic.AtomicLong fhirBodyBytesReceived = new java.util.concurrent.atomic.AtomicLong();
     /** Opened at the first back-pressure wait of a big bundle. */
     private final java.util.concurrent.CountDownLatch firstBackPressure = new java.util.concurrent.CountDownLatch(1);
 
@@ -685,6 +687,7 @@ public final class FakeSmartServer implements AutoCloseable {
             denyNextAuthorization = null;
             restoreKnobs();
             bigBundleBackPressureWaits.set(0);
+            fhirBodyBytesReceived.set(0);
         }
     }
 
@@ -717,6 +720,11 @@ public final class FakeSmartServer implements AutoCloseable {
         synchronized (lock) {
             return List.copyOf(requests);
         }
+    }
+
+    /** Request body bytes that reached the FHIR endpoints since the last {@link #reset()}, complete bodies or not. */
+    public long fhirBodyBytesReceived() {
+        return fhirBodyBytesReceived.get();
     }
 
     public List<RecordedRequest> fhirRequests() {
@@ -838,14 +846,23 @@ public final class FakeSmartServer implements AutoCloseable {
     // ------------------------------------------------------------------ request plumbing
 
     private void onRequest(HttpServerRequest req) {
-        // Read the whole body first: it is recorded, and /token and /revoke parse it as a form.
-        req.body().onComplete(ar -> {
-            if (ar.failed()) {
-                return; // the client went away; nothing to answer
+        // Read the whole body first: it is recorded, and /token and /revoke parse it as a form. FHIR body bytes are
+        // also counted as they come, so a test sees what arrived of a body that was cut off.
+        Buffer body = Buffer.buffer();
+        boolean fhir = isUnderFhir(req.path());
+        req.handler(chunk -> {
+            if (fhir) {
+                fhirBodyBytesReceived.addAndGet(chunk.length());
             }
+            body.appendBuffer(chunk);
+        });
+        req.exceptionHandler(ignored -> {
+            // the client went away; nothing to answer
+        });
+        req.endHandler(ignored -> {
             Outcome outcome;
             synchronized (lock) {
-                RecordedRequest recorded = recordRequest(req, ar.result());
+                RecordedRequest recorded = recordRequest(req, body);
                 outcome = routeSafely(() -> route(recorded));
             }
             carryOut(req, outcome);

@@ -41,6 +41,7 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
 
     private RedisControl redis;
     private int bffPort;
+    private int managementPort;
     private int redisPort;
     private FakeSmartServer fake;
 
@@ -56,6 +57,9 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         // the end-to-end test) is known before the application starts.
         bffPort = freePort();
         config.put("quarkus.http.test-port", Integer.toString(bffPort));
+        // Health and metrics listen on the management interface, a port of their own (9000 in production).
+        managementPort = freePort();
+        config.put("quarkus.management.test-port", Integer.toString(managementPort));
         config.put("smart-bff.public-url", publicUrl());
         config.put("smart-bff.default-server", "fake");
         // A fixed key for this run, so that a second service graph in the same test (another "replica") reads the
@@ -102,6 +106,12 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         return "http://localhost:" + bffPort;
     }
 
+    /** Marks an int field of a test that receives the management interface's port (health, metrics). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface ManagementPort {
+    }
+
     /** Marks a String field of a test that receives the BFF's public URL ({@code smart-bff.public-url}). */
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.FIELD)
@@ -113,6 +123,8 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         injector.injectIntoFields(publicUrl(), new TestInjector.AnnotatedAndMatchesType(PublicUrl.class, String.class));
         injector.injectIntoFields(fake, new TestInjector.AnnotatedAndMatchesType(Fake.class, FakeSmartServer.class));
         injector.injectIntoFields(redisPort, new TestInjector.AnnotatedAndMatchesType(RedisPort.class, int.class));
+        injector.injectIntoFields(managementPort,
+                new TestInjector.AnnotatedAndMatchesType(ManagementPort.class, int.class));
         injector.injectIntoFields(redis, new TestInjector.AnnotatedAndMatchesType(Redis.class, RedisControl.class));
     }
 

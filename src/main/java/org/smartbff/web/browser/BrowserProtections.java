@@ -1,0 +1,71 @@
+package org.smartbff.web.browser;
+
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Puts {@link BrowserHeaders} on every answer of the application port, whoever writes it (static files, the
+ * {@code /auth} endpoints, the proxy, error pages), and makes the static files revalidate: {@code no-cache} with an
+ * ETag ({@link StaticAssets}), answering 304 when the browser already holds the current file.
+ */
+@ApplicationScoped
+public class BrowserProtections {
+
+    private final BrowserHeaders headers;
+    private final StaticAssets assets = new StaticAssets(BrowserProtections.class.getClassLoader());
+
+    public BrowserProtections() {
+        this(new BrowserHeaders(BrowserHeaders.NO_FRAMING));
+    }
+
+    BrowserProtections(BrowserHeaders headers) {
+        this.headers = headers;
+    }
+
+    void register(@Observes Router router) {
+        // Right after the framing guard, before every route that answers.
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::handle);
+    }
+
+    void handle(RoutingContext context) {
+        String path = context.normalizedPath();
+        BrowserHeaders.Kind kind = BrowserHeaders.kindOf(path);
+        Map<String, String> protections = headers.forKind(kind);
+        HttpServerResponse response = context.response();
+        context.addHeadersEndHandler(ignored -> protections.forEach(response::putHeader));
+        HttpMethod method = context.request().method();
+        if (kind != BrowserHeaders.Kind.APP || (method != HttpMethod.GET && method != HttpMethod.HEAD)) {
+            context.next();
+            return;
+        }
+        context.request().pause();
+        assets.etagOf(context.vertx(), path).onComplete(found -> {
+            context.request().resume();
+            Optional<String> etag = found.succeeded() ? found.result() : Optional.empty();
+            if (etag.isEmpty()) {
+                context.next();
+                return;
+            }
+            context.addHeadersEndHandler(ignored -> {
+                if (response.getStatusCode() == 200 || response.getStatusCode() == 304) {
+                    response.putHeader(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+                    response.putHeader(HttpHeaderNames.ETAG, etag.get());
+                }
+            });
+            if (StaticAssets.matches(context.request().getHeader(HttpHeaderNames.IF_NONE_MATCH), etag.get())) {
+                response.setStatusCode(304).end();
+                return;
+            }
+            context.next();
+        });
+    }
+}
