@@ -18,8 +18,8 @@ import io.quarkus.runtime.Startup;
 
 /**
  * Which sites may show the app in a frame: the EHR origins configured per server
- * ({@code smart-bff.servers.<name>.frame-ancestors}). Pure: configuration in, the {@code frame-ancestors} directive
- * out. Checked at startup: a value that is not an origin would silently disable framing (or widen it) in the browser.
+ * ({@code smart-bff.servers.<name>.frame-ancestors}). Pure: configuration in, the allowed origins out
+ * ({@link org.smartbff.web.browser.BrowserProtections} makes the headers). Checked at startup: a value that is not an origin would silently disable framing (or widen it) in the browser.
  */
 @ApplicationScoped
 @Startup
@@ -64,11 +64,6 @@ public class FrameAncestors {
     /** The origins of the server an EHR launch with this {@code iss} goes to; empty when it names none. */
     public Optional<List<String>> originsOf(String iss) {
         return iss == null ? Optional.empty() : servers.byIssuer(iss).map(server -> byServer.get(server.name()));
-    }
-
-    /** The CSP directive for these origins: {@code frame-ancestors 'none'} when there are none. */
-    public static String directive(List<String> origins) {
-        return origins.isEmpty() ? "frame-ancestors 'none'" : "frame-ancestors " + String.join(" ", origins);
     }
 
     /** As browsers compare origins; a leading {@code *.} of the host is kept. */

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.smartbff.web.browser.BrowserHeaders;
 
-/** The pure rules of embedding: same-origin check, frame-ancestors directive and merge, cookie attributes. */
+/** The pure rules of embedding: same-origin check, frame-ancestors directive, cookie attributes. */
 class EmbeddingRulesTest {
 
     private static final String APP = "https://app.hospital.example";
@@ -34,13 +35,12 @@ class EmbeddingRulesTest {
     }
 
     @Test
-    void frame_ancestors_replaces_only_its_own_directive() {
-        assertEquals("frame-ancestors 'none'", FrameAncestors.directive(List.of()));
-        String ehr = FrameAncestors.directive(List.of("https://ehr.example", "https://*.ehr.example"));
+    void frame_ancestors_lists_the_configured_origins_or_none() {
+        assertEquals("frame-ancestors 'none'", new BrowserHeaders(BrowserHeaders.NO_FRAMING)
+                .forKind(BrowserHeaders.Kind.APP).get("Content-Security-Policy").replaceAll(".*; ", ""));
+        String ehr = new BrowserHeaders(List.of("https://ehr.example", "https://*.ehr.example"))
+                .forKind(BrowserHeaders.Kind.AUTH).get("Content-Security-Policy").replaceAll(".*; ", "");
         assertEquals("frame-ancestors https://ehr.example https://*.ehr.example", ehr);
-        assertEquals(ehr, FramingPolicy.withFrameAncestors(null, ehr));
-        assertEquals("default-src 'self'; " + ehr,
-                FramingPolicy.withFrameAncestors("default-src 'self'; frame-ancestors 'none';", ehr));
     }
 
     @Test
