@@ -113,6 +113,11 @@ public class IdTokenVerifier {
     }
 
     private Uni<JsonWebToken> verify(String idToken, SmartConfiguration smart, String clientId) {
+        try {
+            ServerDataRules.checkIdTokenLength(idToken);
+        } catch (ServerDataException tooLong) {
+            return Uni.createFrom().failure(tooLong);
+        }
         if (smart.jwksUri() == null) {
             // SMART 1.0 servers discovered from their CapabilityStatement name no JWKS. The token came straight from
             // their token endpoint over a connection we opened, which OpenID Connect Core 3.1.3.7 (6) accepts in place
@@ -179,9 +184,12 @@ public class IdTokenVerifier {
         return jwt;
     }
 
+    /** The identity a session keeps, once it has passed {@link ServerDataRules#checkIdentity}. */
     private static IdTokenClaims claims(JsonWebToken jwt) {
-        return new IdTokenClaims(jwt.getIssuer(), jwt.getSubject(), stringClaim(jwt, "fhirUser"),
+        IdTokenClaims claims = new IdTokenClaims(jwt.getIssuer(), jwt.getSubject(), stringClaim(jwt, "fhirUser"),
                 stringClaim(jwt, "name"));
+        ServerDataRules.checkIdentity(claims);
+        return claims;
     }
 
     /** smallrye-jwt gives custom claims as JSON-P values; a string claim is wanted as a plain string. */

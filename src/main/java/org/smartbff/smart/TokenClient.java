@@ -129,15 +129,26 @@ public class TokenClient {
                 "the token endpoint could not be reached");
     }
 
+    /**
+     * The response as {@link TokenResponse}, once it has passed {@link ServerDataRules}: nothing a server sends becomes
+     * part of a session before that, at login and at every refresh alike.
+     */
     private static TokenResponse toResponse(Tokens tokens) {
+        if (tokens.get(RawTokenResponseFilter.OVERSIZED_MEMBER) != null) {
+            throw new ServerDataException("token_response", "is larger than "
+                    + ServerDataRules.MAX_TOKEN_RESPONSE_BYTES / 1024 + " KB");
+        }
         String raw = tokens.get(RawTokenResponseFilter.RAW_MEMBER);
         if (raw == null) {
             throw TokenEndpointException.invalidResponse("the token response is not JSON");
         }
+        TokenResponse response;
         try {
-            return TokenResponse.parse(JSON.readTree(raw));
+            response = TokenResponse.parse(JSON.readTree(raw));
         } catch (java.io.IOException e) {
             throw TokenEndpointException.invalidResponse("the token response is not JSON");
         }
+        ServerDataRules.checkTokenResponse(response);
+        return response;
     }
 }
