@@ -26,6 +26,7 @@ import org.smartbff.smart.Pkce;
 import org.smartbff.smart.RandomTokens;
 import org.smartbff.smart.Scopes;
 import org.smartbff.smart.ServerDataException;
+import org.smartbff.smart.ServerTimeoutException;
 import org.smartbff.smart.SmartConfiguration;
 import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.TokenClient;
@@ -97,10 +98,8 @@ public class LaunchService {
                 : ReturnTo.local(returnTo).orElseThrow(() -> new LaunchException(400, "invalid_return_to",
                         "return_to must be a path on this site."));
         return discovery.discover(server)
-                .onFailure(DiscoveryException.class)
-                .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
                 .flatMap(smart -> start(server, smart, server.scope(), null, target))
-                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException)
+                .onFailure().transform(LaunchService::toLaunchException)
                 .invoke(() -> metrics.launch("standalone", "redirected"))
                 .onFailure().invoke(failure -> metrics.launch("standalone", errorCode(failure)));
     }
@@ -123,10 +122,8 @@ public class LaunchService {
             return Uni.createFrom().failure(new LaunchException(400, "invalid_request", "The launch parameter is too long."));
         }
         return discovery.discover(server)
-                .onFailure(DiscoveryException.class)
-                .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
                 .flatMap(smart -> start(server, smart, server.ehrScope(), launch, config.appUrl()))
-                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException)
+                .onFailure().transform(LaunchService::toLaunchException)
                 .invoke(() -> metrics.launch("ehr", "redirected"))
                 .onFailure().invoke(failure -> metrics.launch("ehr", errorCode(failure)));
     }
@@ -270,6 +267,10 @@ public class LaunchService {
                             + token.error() + "). Please start again.")
                     : new LaunchException(502, "token_endpoint_unavailable",
                             "The authorization server did not complete the sign-in. Please try again.");
+        }
+        if (failure instanceof ServerTimeoutException timeout) {
+            return new LaunchException(504, "server_timeout", "The SMART server did not answer in time ("
+                    + timeout.call() + "). Please try again in a moment.");
         }
         if (failure instanceof ServerDataException refused) {
             return new LaunchException(502, "invalid_server_response", "The SMART server sent a " + refused.member()

@@ -32,10 +32,12 @@ public class IdTokenVerifier {
     private static final int CLOCK_SKEW_SECONDS = 60;
 
     private final HttpDocuments http;
+    private final java.time.Duration serverTimeout;
     private final Map<String, String> jwksByUrl = new ConcurrentHashMap<>();
 
     public IdTokenVerifier(SmartBffConfig config) {
         this.http = HttpDocuments.create(config.http());
+        this.serverTimeout = config.http().serverTimeout();
     }
 
     /**
@@ -141,8 +143,9 @@ public class IdTokenVerifier {
     }
 
     private Uni<String> fetchJwks(String url) {
-        return http.get(url, "application/json")
-                .onFailure().transform(failure -> new IdTokenException("the JWKS of the authorization server could not be fetched"))
+        return ServerTimeoutException.bound(http.get(url, "application/json"), "jwks", serverTimeout)
+                .onFailure(failure -> !(failure instanceof ServerTimeoutException))
+                .transform(failure -> new IdTokenException("the JWKS of the authorization server could not be fetched"))
                 .invoke(jwks -> jwksByUrl.put(url, jwks));
     }
 

@@ -45,17 +45,17 @@ public class TokenClient {
     /** Exchanges an authorization code (RFC 6749 section 4.1.3) with its PKCE verifier. */
     public Uni<TokenResponse> exchangeCode(SmartServer server, SmartConfiguration smart, String code,
             String redirectUri, String codeVerifier) {
-        return client(server, smart)
+        return ServerTimeoutException.bound(client(server, smart)
                 .flatMap(client -> client.getTokens(Map.of("code", code, "redirect_uri", redirectUri,
-                        "code_verifier", codeVerifier)))
+                        "code_verifier", codeVerifier))), "token", http.serverTimeout())
                 .onFailure().transform(TokenClient::classify)
                 .map(TokenClient::toResponse);
     }
 
     /** Uses a refresh token (RFC 6749 section 6). */
     public Uni<TokenResponse> refresh(SmartServer server, SmartConfiguration smart, String refreshToken) {
-        return client(server, smart)
-                .flatMap(client -> client.refreshTokens(refreshToken, Map.of()))
+        return ServerTimeoutException.bound(client(server, smart)
+                .flatMap(client -> client.refreshTokens(refreshToken, Map.of())), "token", http.serverTimeout())
                 .onFailure().transform(TokenClient::classify)
                 .map(TokenClient::toResponse);
     }
@@ -68,7 +68,9 @@ public class TokenClient {
         if (smart.revocationEndpoint() == null) {
             return Uni.createFrom().item(false);
         }
-        return client(server, smart).flatMap(client -> client.revokeAccessToken(token, Map.of("token_type_hint", tokenTypeHint)));
+        return ServerTimeoutException.bound(client(server, smart)
+                .flatMap(client -> client.revokeAccessToken(token, Map.of("token_type_hint", tokenTypeHint))),
+                "revocation", http.serverTimeout());
     }
 
     private Uni<OidcClient> client(SmartServer server, SmartConfiguration smart) {
@@ -118,7 +120,7 @@ public class TokenClient {
     }
 
     private static Throwable classify(Throwable failure) {
-        if (failure instanceof TokenEndpointException) {
+        if (failure instanceof TokenEndpointException || failure instanceof ServerTimeoutException) {
             return failure;
         }
         if (failure instanceof OidcClientException) {
