@@ -24,7 +24,7 @@ import net.jqwik.api.Provide;
  * Properties of the two parsers of what a browser sends that decide where a session goes: the cookie reader and
  * {@code return_to}. Seeded, so a run is repeatable.
  */
-class BrowserInputProperties {
+class BrowserInputPropertyTest {
 
     private static final String ORIGIN_HOST = "bff.example";
 

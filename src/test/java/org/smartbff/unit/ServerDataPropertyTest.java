@@ -33,7 +33,7 @@ import net.jqwik.api.Provide;
  * the logs can take as it is, and a value that fails is refused with a {@link ServerDataException}, never another
  * exception. Seeded, so a run is repeatable.
  */
-class ServerDataProperties {
+class ServerDataPropertyTest {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String ID_CHARS = "abcXYZ019-.";
