@@ -309,6 +309,15 @@ public interface SmartBffConfig {
         @WithDefault("5S")
         Duration connectTimeout();
 
+        /**
+         * How long a SMART server may take to answer a discovery, JWKS, token or revocation request, as a whole. A launch
+         * whose call takes longer answers 504; a refresh that takes longer keeps the session and the proxied call gets
+         * 503 with {@code Retry-After}. Defaults to {@code 10S}.
+         */
+        @WithName("server-timeout")
+        @WithDefault("10S")
+        Duration serverTimeout();
+
         /** How long a FHIR server may take to start answering a proxied call. Defaults to {@code 60S}. */
         @WithName("upstream-timeout")
         @WithDefault("60S")

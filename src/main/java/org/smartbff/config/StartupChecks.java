@@ -1,21 +1,48 @@
 package org.smartbff.config;
 
+import java.util.List;
+
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 
 import org.smartbff.config.SmartBffConfig.ClientAuth;
 import org.smartbff.smart.ClientKeys;
 
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
 
-/** Configuration mistakes that would only show at the first login are made to fail the start instead. */
+/**
+ * Configuration mistakes that would only show at the first login are made to fail the start instead, before readiness
+ * can turn UP. The start fails with a {@link ConfigurationException}, which Quarkus prints as its message alone: one
+ * line per problem that says what to set, no stack trace.
+ */
 public class StartupChecks {
 
-    void onStart(@Observes StartupEvent event, SmartServers servers, ClientKeys keys, SmartBffConfig config) {
-        config.servers().keySet().forEach(name -> servers.byName(name).ifPresent(server -> {
-            if (server.clientAuth() == ClientAuth.private_key_jwt && keys.signingKey(server.clientAssertionAlgorithm()).isEmpty()) {
-                throw new IllegalStateException("smart-bff.servers." + name + " uses private_key_jwt with "
-                        + server.clientAssertionAlgorithm() + " but smart-bff.jwks-file holds no such private key");
-            }
-        }));
+    /** Before every other start-up observer, which may already use what is misconfigured. */
+    void onStart(@Observes @Priority(1) StartupEvent event, SmartBffConfig config, ClientKeys keys) {
+        List<String> problems = ConfigProblems.of(config);
+        if (problems.isEmpty()) {
+            problems = keyFileProblems(config, keys);
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("smart-bff cannot start: " + String.join("; ", problems));
+        }
+    }
+
+    /** What only reading the JWKS file tells: whether it holds a private key for each algorithm a server signs with. */
+    static List<String> keyFileProblems(SmartBffConfig config, ClientKeys keys) {
+        try {
+            keys.publicJwks();
+        } catch (IllegalStateException unusable) {
+            // ClientKeys says what is wrong with the file and never quotes key material.
+            return List.of(unusable.getMessage());
+        }
+        return config.servers().entrySet().stream()
+                .filter(server -> server.getValue().clientAuth() == ClientAuth.private_key_jwt)
+                .filter(server -> keys.signingKey(server.getValue().clientAssertionAlgorithm().trim().toUpperCase(
+                        java.util.Locale.ROOT)).isEmpty())
+                .map(server -> "smart-bff.servers." + server.getKey() + " uses private_key_jwt with "
+                        + server.getValue().clientAssertionAlgorithm() + " but smart-bff.jwks-file holds no such private key")
+                .toList();
     }
 }

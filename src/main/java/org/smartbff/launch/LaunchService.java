@@ -25,6 +25,8 @@ import org.smartbff.smart.IdTokenVerifier;
 import org.smartbff.smart.Pkce;
 import org.smartbff.smart.RandomTokens;
 import org.smartbff.smart.Scopes;
+import org.smartbff.smart.ServerDataException;
+import org.smartbff.smart.ServerTimeoutException;
 import org.smartbff.smart.SmartConfiguration;
 import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.TokenClient;
@@ -96,10 +98,8 @@ public class LaunchService {
                 : ReturnTo.local(returnTo).orElseThrow(() -> new LaunchException(400, "invalid_return_to",
                         "return_to must be a path on this site."));
         return discovery.discover(server)
-                .onFailure(DiscoveryException.class)
-                .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
                 .flatMap(smart -> start(server, smart, server.scope(), null, target))
-                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException)
+                .onFailure().transform(LaunchService::toLaunchException)
                 .invoke(() -> metrics.launch("standalone", "redirected"))
                 .onFailure().invoke(failure -> metrics.launch("standalone", errorCode(failure)));
     }
@@ -122,10 +122,8 @@ public class LaunchService {
             return Uni.createFrom().failure(new LaunchException(400, "invalid_request", "The launch parameter is too long."));
         }
         return discovery.discover(server)
-                .onFailure(DiscoveryException.class)
-                .transform(failure -> new LaunchException(502, "discovery_failed", capitalize(failure.getMessage()) + "."))
                 .flatMap(smart -> start(server, smart, server.ehrScope(), launch, config.appUrl()))
-                .onFailure(StoreUnavailableException.class).transform(LaunchService::toLaunchException)
+                .onFailure().transform(LaunchService::toLaunchException)
                 .invoke(() -> metrics.launch("ehr", "redirected"))
                 .onFailure().invoke(failure -> metrics.launch("ehr", errorCode(failure)));
     }
@@ -214,7 +212,16 @@ public class LaunchService {
         }
         return tokens.exchangeCode(server, smart, callback.code(), redirectUri(), pending.codeVerifier())
                 .flatMap(response -> identity(response, smart, server, pending)
-                        .flatMap(identity -> createSession(server, response, pending, identity)));
+                        .flatMap(identity -> createSession(server, response, pending, identity)))
+                .onFailure(ServerDataException.class).invoke(refused -> {
+                    // The server is the one at fault: say which, for whoever investigates (never the value itself).
+                    String member = ((ServerDataException) refused).member();
+                    LOG.warnf("Server %s sent a token response or id token that is refused: %s", server.name(),
+                            refused.getMessage());
+                    metrics.serverDataRefused("login", member);
+                    audit.record(Audit.event("server_data_refused").with("stage", "login").with("server", server.name())
+                            .with("member", member));
+                });
     }
 
     private Uni<IdTokenClaims> identity(TokenResponse response, SmartConfiguration smart, SmartServer server,
@@ -260,6 +267,15 @@ public class LaunchService {
                             + token.error() + "). Please start again.")
                     : new LaunchException(502, "token_endpoint_unavailable",
                             "The authorization server did not complete the sign-in. Please try again.");
+        }
+        if (failure instanceof ServerTimeoutException timeout) {
+            return new LaunchException(504, "server_timeout", "The SMART server did not answer in time ("
+                    + timeout.call() + "). Please try again in a moment.");
+        }
+        if (failure instanceof ServerDataException refused) {
+            return new LaunchException(502, "invalid_server_response", "The SMART server sent a " + refused.member()
+                    + " that this application does not accept, so no session was made. Please tell the administrator"
+                    + " of the SMART server.");
         }
         if (failure instanceof IdTokenException idToken) {
             return new LaunchException(400, "invalid_id_token", capitalize(idToken.getMessage()) + ".");

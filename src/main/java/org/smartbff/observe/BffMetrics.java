@@ -100,6 +100,16 @@ public class BffMetrics {
         counter("smart_bff.proxy.rejections", "Proxied calls refused before forwarding", "reason", reason).increment();
     }
 
+    /**
+     * A token response or id token refused because a member broke its grammar or size bound.
+     *
+     * @param stage login or refresh; @param member the refused member's name (a fixed set, see ServerDataRules)
+     */
+    public void serverDataRefused(String stage, String member) {
+        counter("smart_bff.server_data.refusals", "Token responses and id tokens refused for what a server put in them",
+                "stage", stage, "member", member).increment();
+    }
+
     public void redisError() {
         counter("smart_bff.redis.errors", "Failed Redis commands").increment();
     }

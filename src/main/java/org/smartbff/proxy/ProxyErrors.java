@@ -15,6 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 final class ProxyErrors {
 
     private static final Logger LOG = Logger.getLogger(ProxyErrors.class);
+    /** When a transient failure (a refresh the authorization server did not answer) is worth trying again. */
+    private static final String RETRY_AFTER_SECONDS = "5";
 
     private ProxyErrors() {
     }
@@ -24,8 +26,10 @@ final class ProxyErrors {
         if (failure instanceof SessionExpiredException) {
             fail(context, 401, "login", "session_expired", "The session has ended; log in again.");
         } else if (failure instanceof TokenServiceUnavailableException) {
+            // The session is kept: the SPA may simply try again.
             fail(context, 503, "transient", "token_refresh_unavailable",
-                    "The authorization server is not available to refresh the session; try again shortly.");
+                    "The authorization server is not available to refresh the session; try again shortly.",
+                    RETRY_AFTER_SECONDS);
         } else if (failure instanceof StoreUnavailableException) {
             LOG.warnf("Cannot serve a FHIR call: %s", failure.getMessage());
             fail(context, 503, "transient", "session_store_unavailable",
@@ -50,6 +54,12 @@ final class ProxyErrors {
     }
 
     static void fail(RoutingContext context, int status, String issueType, String code, String text) {
+        fail(context, status, issueType, code, text, null);
+    }
+
+    /** @param retryAfter seconds for a {@code Retry-After} header, or null */
+    private static void fail(RoutingContext context, int status, String issueType, String code, String text,
+            String retryAfter) {
         HttpServerResponse response = context.response();
         // Whatever body the browser sent is not going anywhere: let it drain (an ended request has nothing left).
         if (!context.request().isEnded()) {
@@ -66,6 +76,9 @@ final class ProxyErrors {
         }
         // Headers copied from an upstream answer that is being replaced do not belong to this one.
         response.headers().clear();
+        if (retryAfter != null) {
+            response.putHeader(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
         response.setStatusCode(status)
                 .putHeader(HttpHeaderNames.CONTENT_TYPE, OperationOutcomes.CONTENT_TYPE)
                 .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store")

@@ -46,7 +46,8 @@ public class SealedJson {
         return new RecordCipher(Base64.getUrlDecoder().decode(RandomTokens.random256()), previous);
     }
 
-    private static byte[] decodeKey(String encoded) {
+    /** A key as configured: standard or URL-safe base64. */
+    public static byte[] decodeKey(String encoded) {
         String trimmed = encoded.trim();
         try {
             return trimmed.contains("-") || trimmed.contains("_") ? Base64.getUrlDecoder().decode(trimmed)

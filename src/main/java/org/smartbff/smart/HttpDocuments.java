@@ -18,13 +18,17 @@ public interface HttpDocuments {
     @GET
     Uni<String> get(@Url String url, @HeaderParam("Accept") String accept);
 
-    /** A client that follows no redirect (a document must be where the server says it is) and gives up in time. */
+    /**
+     * A client that follows no redirect (a document must be where the server says it is). Callers bound each call as a
+     * whole with {@link ServerTimeoutException#bound}.
+     */
     static HttpDocuments create(SmartBffConfig.Http config) {
         return QuarkusRestClientBuilder.newBuilder()
                 // Every call names its absolute URL with @Url; this base is never used.
                 .baseUri(URI.create("http://localhost"))
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(config.connectTimeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
+                // A backstop that frees the connection; the bound on the whole call (which must win) is shorter.
+                .readTimeout(config.serverTimeout().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
                 .followRedirects(false)
                 .build(HttpDocuments.class);
     }

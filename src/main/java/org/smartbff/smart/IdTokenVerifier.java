@@ -32,10 +32,12 @@ public class IdTokenVerifier {
     private static final int CLOCK_SKEW_SECONDS = 60;
 
     private final HttpDocuments http;
+    private final java.time.Duration serverTimeout;
     private final Map<String, String> jwksByUrl = new ConcurrentHashMap<>();
 
     public IdTokenVerifier(SmartBffConfig config) {
         this.http = HttpDocuments.create(config.http());
+        this.serverTimeout = config.http().serverTimeout();
     }
 
     /**
@@ -113,6 +115,11 @@ public class IdTokenVerifier {
     }
 
     private Uni<JsonWebToken> verify(String idToken, SmartConfiguration smart, String clientId) {
+        try {
+            ServerDataRules.checkIdTokenLength(idToken);
+        } catch (ServerDataException tooLong) {
+            return Uni.createFrom().failure(tooLong);
+        }
         if (smart.jwksUri() == null) {
             // SMART 1.0 servers discovered from their CapabilityStatement name no JWKS. The token came straight from
             // their token endpoint over a connection we opened, which OpenID Connect Core 3.1.3.7 (6) accepts in place
@@ -136,8 +143,9 @@ public class IdTokenVerifier {
     }
 
     private Uni<String> fetchJwks(String url) {
-        return http.get(url, "application/json")
-                .onFailure().transform(failure -> new IdTokenException("the JWKS of the authorization server could not be fetched"))
+        return ServerTimeoutException.bound(http.get(url, "application/json"), "jwks", serverTimeout)
+                .onFailure(failure -> !(failure instanceof ServerTimeoutException))
+                .transform(failure -> new IdTokenException("the JWKS of the authorization server could not be fetched"))
                 .invoke(jwks -> jwksByUrl.put(url, jwks));
     }
 
@@ -179,9 +187,12 @@ public class IdTokenVerifier {
         return jwt;
     }
 
+    /** The identity a session keeps, once it has passed {@link ServerDataRules#checkIdentity}. */
     private static IdTokenClaims claims(JsonWebToken jwt) {
-        return new IdTokenClaims(jwt.getIssuer(), jwt.getSubject(), stringClaim(jwt, "fhirUser"),
+        IdTokenClaims claims = new IdTokenClaims(jwt.getIssuer(), jwt.getSubject(), stringClaim(jwt, "fhirUser"),
                 stringClaim(jwt, "name"));
+        ServerDataRules.checkIdentity(claims);
+        return claims;
     }
 
     /** smallrye-jwt gives custom claims as JSON-P values; a string claim is wanted as a plain string. */

@@ -22,11 +22,16 @@ import io.vertx.mutiny.core.buffer.Buffer;
 public class RawTokenResponseFilter implements OidcResponseFilter {
 
     static final String RAW_MEMBER = "smart_bff_raw_token_response";
+    /** Put in place of a body over {@link ServerDataRules#MAX_TOKEN_RESPONSE_BYTES}, which is then not parsed. */
+    static final String OVERSIZED_MEMBER = "smart_bff_oversized_token_response";
 
     @Override
     public Uni<Void> filter(OidcResponseFilterContext context) {
         Buffer body = context.responseBody();
-        if (context.statusCode() == 200 && body != null) {
+        if (context.statusCode() == 200 && body != null && body.length() > ServerDataRules.MAX_TOKEN_RESPONSE_BYTES) {
+            // Not parsed: no token is taken from a response this large, and parsing it would cost as much as reading.
+            context.responseBody(Buffer.buffer(new JsonObject().put(OVERSIZED_MEMBER, body.length()).encode()));
+        } else if (context.statusCode() == 200 && body != null) {
             try {
                 JsonObject json = body.toJsonObject();
                 json.put(RAW_MEMBER, body.toString());

@@ -67,14 +67,15 @@ public class SmartDiscovery {
 
     private Uni<SmartConfiguration> fetch(SmartServer server) {
         String url = server.fhirBaseUrl() + "/.well-known/smart-configuration";
-        return http.get(url, "application/json")
+        return ServerTimeoutException.bound(http.get(url, "application/json"), "discovery", config.serverTimeout())
                 .map(body -> SmartConfiguration.parse(readJson(body, "the SMART configuration"), server.fhirBaseUrl()))
                 .onFailure(failure -> !unreachable(failure)).recoverWithUni(failure -> {
                     LOG.infof("No usable SMART configuration at server %s (%s); reading its CapabilityStatement",
                             server.name(), failure instanceof DiscoveryException ? failure.getMessage() : describe(failure));
                     return fromMetadata(server);
                 })
-                .onFailure().transform(failure -> failure instanceof DiscoveryException ? failure
+                .onFailure().transform(failure -> failure instanceof DiscoveryException || failure instanceof ServerTimeoutException
+                        ? failure
                         : new DiscoveryException("the SMART configuration of server '" + server.name() + "' "
                                 + describe(failure), failure))
                 .map(configuration -> {
@@ -89,8 +90,9 @@ public class SmartDiscovery {
     }
 
     private Uni<SmartConfiguration> fromMetadata(SmartServer server) {
-        return http.get(server.fhirBaseUrl() + "/metadata", "application/fhir+json, application/json;q=0.9")
-                .onFailure().transform(failure -> new DiscoveryException("neither the SMART configuration nor the "
+        return ServerTimeoutException.bound(http.get(server.fhirBaseUrl() + "/metadata",
+                "application/fhir+json, application/json;q=0.9"), "discovery", config.serverTimeout())
+                .onFailure(failure -> !(failure instanceof ServerTimeoutException)).transform(failure -> new DiscoveryException("neither the SMART configuration nor the "
                         + "CapabilityStatement of server '" + server.name() + "' could be read (metadata "
                         + describe(failure) + ")", failure))
                 .map(body -> SmartConfiguration.fromCapabilityStatement(readJson(body, "the CapabilityStatement"),
@@ -104,7 +106,7 @@ public class SmartDiscovery {
                 List.of(), List.of(), SmartConfiguration.Source.CONFIGURATION);
     }
 
-    /** A server that cannot be reached at all will not serve its metadata either. */
+    /** A server that cannot be reached at all (or in time) will not serve its metadata either. */
     private static boolean unreachable(Throwable failure) {
         return !(failure instanceof WebApplicationException) && !(failure instanceof DiscoveryException);
     }

@@ -45,17 +45,17 @@ public class TokenClient {
     /** Exchanges an authorization code (RFC 6749 section 4.1.3) with its PKCE verifier. */
     public Uni<TokenResponse> exchangeCode(SmartServer server, SmartConfiguration smart, String code,
             String redirectUri, String codeVerifier) {
-        return client(server, smart)
+        return ServerTimeoutException.bound(client(server, smart)
                 .flatMap(client -> client.getTokens(Map.of("code", code, "redirect_uri", redirectUri,
-                        "code_verifier", codeVerifier)))
+                        "code_verifier", codeVerifier))), "token", http.serverTimeout())
                 .onFailure().transform(TokenClient::classify)
                 .map(TokenClient::toResponse);
     }
 
     /** Uses a refresh token (RFC 6749 section 6). */
     public Uni<TokenResponse> refresh(SmartServer server, SmartConfiguration smart, String refreshToken) {
-        return client(server, smart)
-                .flatMap(client -> client.refreshTokens(refreshToken, Map.of()))
+        return ServerTimeoutException.bound(client(server, smart)
+                .flatMap(client -> client.refreshTokens(refreshToken, Map.of())), "token", http.serverTimeout())
                 .onFailure().transform(TokenClient::classify)
                 .map(TokenClient::toResponse);
     }
@@ -68,7 +68,9 @@ public class TokenClient {
         if (smart.revocationEndpoint() == null) {
             return Uni.createFrom().item(false);
         }
-        return client(server, smart).flatMap(client -> client.revokeAccessToken(token, Map.of("token_type_hint", tokenTypeHint)));
+        return ServerTimeoutException.bound(client(server, smart)
+                .flatMap(client -> client.revokeAccessToken(token, Map.of("token_type_hint", tokenTypeHint))),
+                "revocation", http.serverTimeout());
     }
 
     private Uni<OidcClient> client(SmartServer server, SmartConfiguration smart) {
@@ -118,7 +120,7 @@ public class TokenClient {
     }
 
     private static Throwable classify(Throwable failure) {
-        if (failure instanceof TokenEndpointException) {
+        if (failure instanceof TokenEndpointException || failure instanceof ServerTimeoutException) {
             return failure;
         }
         if (failure instanceof OidcClientException) {
@@ -129,15 +131,26 @@ public class TokenClient {
                 "the token endpoint could not be reached");
     }
 
+    /**
+     * The response as {@link TokenResponse}, once it has passed {@link ServerDataRules}: nothing a server sends becomes
+     * part of a session before that, at login and at every refresh alike.
+     */
     private static TokenResponse toResponse(Tokens tokens) {
+        if (tokens.get(RawTokenResponseFilter.OVERSIZED_MEMBER) != null) {
+            throw new ServerDataException("token_response", "is larger than "
+                    + ServerDataRules.MAX_TOKEN_RESPONSE_BYTES / 1024 + " KB");
+        }
         String raw = tokens.get(RawTokenResponseFilter.RAW_MEMBER);
         if (raw == null) {
             throw TokenEndpointException.invalidResponse("the token response is not JSON");
         }
+        TokenResponse response;
         try {
-            return TokenResponse.parse(JSON.readTree(raw));
+            response = TokenResponse.parse(JSON.readTree(raw));
         } catch (java.io.IOException e) {
             throw TokenEndpointException.invalidResponse("the token response is not JSON");
         }
+        ServerDataRules.checkTokenResponse(response);
+        return response;
     }
 }

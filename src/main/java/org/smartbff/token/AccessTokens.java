@@ -18,6 +18,7 @@ import org.smartbff.session.SessionStore;
 import org.smartbff.smart.IdTokenClaims;
 import org.smartbff.smart.IdTokenException;
 import org.smartbff.smart.IdTokenVerifier;
+import org.smartbff.smart.ServerDataException;
 import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.TokenClient;
 import org.smartbff.smart.TokenEndpointException;
@@ -359,7 +360,7 @@ public class AccessTokens {
                     audit.record(Audit.event("refresh").with("session", id.logId()).with("server", refreshed.server())
                             .with("fhir_user", refreshed.identity() != null ? refreshed.identity().fhirUser() : null));
                 })
-                .onFailure().recoverWithUni(failure -> classify(id, failure));
+                .onFailure().recoverWithUni(failure -> classify(id, server, failure));
     }
 
     /** The share of the replaced token's lifetime that had passed: about 0.8 in the steady state; NaN when unknown. */
@@ -380,7 +381,7 @@ public class AccessTokens {
         return idTokens.verifyAtRefresh(response.idToken(), smart, server.clientId(), current.identity());
     }
 
-    private Uni<SessionRecord> classify(SessionId id, Throwable failure) {
+    private Uni<SessionRecord> classify(SessionId id, SmartServer server, Throwable failure) {
         if (failure instanceof TokenEndpointException token && token.endsSession()) {
             LOG.infof("Refresh of session %s was rejected (%s): the session ends", id.logId(), token.error());
             metrics.refresh("invalid_grant");
@@ -395,6 +396,20 @@ public class AccessTokens {
             unsaved.remove(id.hash());
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the refreshed identity did not verify")));
+        }
+        if (failure instanceof ServerDataException refused) {
+            // The refreshed tokens or identity break the rules a login's must pass. Nothing of them is stored; the
+            // session ends rather than going on with a grant whose server just sent what it should not (and whose
+            // old refresh token it may already have rotated away).
+            LOG.warnf("Refresh of session %s at server %s was refused (%s): the session ends", id.logId(),
+                    server.name(), refused.getMessage());
+            metrics.refresh("invalid_server_data");
+            metrics.serverDataRefused("refresh", refused.member());
+            audit.record(Audit.event("server_data_refused").with("stage", "refresh").with("session", id.logId())
+                    .with("server", server.name()).with("member", refused.member()));
+            unsaved.remove(id.hash());
+            return sessions.delete(id).replaceWith(Uni.createFrom()
+                    .failure(new SessionExpiredException("the refreshed tokens were refused")));
         }
         if (failure instanceof SessionExpiredException) {
             return Uni.createFrom().failure(failure);

@@ -212,6 +212,9 @@ public final class FakeSmartServer implements AutoCloseable {
     private boolean grantsPerLaunch;
     /** The refresh tokens of live grants and their scopes; consulted when {@link #grantsPerLaunch}. */
     private final Map<String, String> liveGrants = new HashMap<>();
+    private java.util.function.Consumer<JsonObject> tokenResponseTamper;
+    private java.util.function.Consumer<JwtClaims> idTokenTamper;
+    private Set<String> stalledPaths;
 
     /** One HTTP request as the server saw it. Header names are lower-cased; query is "" when absent. */
     public record RecordedRequest(String method, String path, String query,
@@ -611,6 +614,51 @@ public final class FakeSmartServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A hostile or broken server: {@code tamper} edits the body of every successful token response (code exchange and
+     * refresh) before it is sent, after the id token in it was signed.
+     */
+    public FakeSmartServer tamperTokenResponses(java.util.function.Consumer<JsonObject> tamper) {
+        synchronized (lock) {
+            tokenResponseTamper = tamper;
+        }
+        return this;
+    }
+
+    /** {@code tamper} edits the claims of every id token before it is signed: a server that signs what it should not. */
+    public FakeSmartServer tamperIdTokenClaims(java.util.function.Consumer<JwtClaims> tamper) {
+        synchronized (lock) {
+            idTokenTamper = tamper;
+        }
+        return this;
+    }
+
+    /**
+     * Requests to these paths (e.g. {@code /oauth/token}, {@code /oauth/jwks}, {@code /oauth/revoke},
+     * {@code /fhir/.well-known/smart-configuration}) are recorded and never answered while the server runs: a stalled
+     * endpoint, until {@link #releaseStalled()} (or {@link #reset()}) answers them, so that the client's connections
+     * are not held for the rest of a test run.
+     */
+    public FakeSmartServer stall(String... paths) {
+        synchronized (lock) {
+            stalledPaths = Set.of(paths);
+        }
+        return this;
+    }
+
+    /** Stops stalling and answers every stalled request (503, {@code Connection: close}); waits until they are. */
+    public void releaseStalled() {
+        List<Parked> stalled;
+        synchronized (lock) {
+            Set<String> paths = stalledPaths;
+            stalled = parked.stream().filter(waiting -> paths.contains(waiting.request().path())).toList();
+            parked.removeAll(stalled);
+            stalledPaths = Set.of();
+        }
+        await(Future.join(stalled.stream().map(FakeSmartServer::releaseAtShutdown).toList()).<Void>mapEmpty()
+                .otherwiseEmpty());
+    }
+
     public FakeSmartServer tokenEndpointDown(boolean down) {
         synchronized (lock) {
             tokenEndpointDown = down;
@@ -667,6 +715,7 @@ public final class FakeSmartServer implements AutoCloseable {
      * The signing key stays, so JWKS cached by the code under test remain valid.
      */
     public void reset() {
+        releaseStalled();
         synchronized (lock) {
             requests.clear();
             lastAuthorizeParams = Map.of();
@@ -711,6 +760,9 @@ public final class FakeSmartServer implements AutoCloseable {
             beforeRefreshAnswer = null;
             hangUpsLeft = 0;
             refreshTokensRotate = true;
+            tokenResponseTamper = null;
+            idTokenTamper = null;
+            stalledPaths = Set.of();
         }
     }
 
@@ -943,6 +995,9 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     private Outcome route(RecordedRequest r) {
+        if (stalledPaths.contains(r.path())) {
+            return new NoAnswer();
+        }
         switch (r.path()) {
             case WELL_KNOWN_PATH:
                 return smartConfiguration();
@@ -1221,7 +1276,7 @@ public final class FakeSmartServer implements AutoCloseable {
         }
         body.put("tenant", "t1")
                 .put("x_vendor", new JsonObject().put("a", 1));
-        return tokenResponse(body);
+        return tokenResponse(tampered(body));
     }
 
     private Reply refreshTokenGrant(Map<String, String> form, String clientProblem) {
@@ -1247,7 +1302,7 @@ public final class FakeSmartServer implements AutoCloseable {
             case OTHER_SUBJECT -> new IdTokenSpec(OTHER_SUBJECT, true, null);
             case NONE -> null;
         };
-        Reply reply = tokenResponse(issueTokens(grantScope, refreshTokensRotate, idToken));
+        Reply reply = tokenResponse(tampered(issueTokens(grantScope, refreshTokensRotate, idToken)));
         if (beforeRefreshAnswer != null) {
             beforeRefreshAnswer.run();
         }
@@ -1303,6 +1358,9 @@ public final class FakeSmartServer implements AutoCloseable {
         }
         claims.setClaim("fhirUser", fhirUserAbsolute ? fhirBase() + "/Practitioner/123" : "Practitioner/123");
         claims.setClaim("name", "Dr. Test Example");
+        if (idTokenTamper != null) {
+            idTokenTamper.accept(claims);
+        }
 
         JsonWebSignature jws = new JsonWebSignature();
         jws.setPayload(claims.toJson());
@@ -1317,6 +1375,13 @@ public final class FakeSmartServer implements AutoCloseable {
         } catch (JoseException e) {
             throw new IllegalStateException("cannot sign id token", e);
         }
+    }
+
+    private JsonObject tampered(JsonObject body) {
+        if (tokenResponseTamper != null) {
+            tokenResponseTamper.accept(body);
+        }
+        return body;
     }
 
     private static Reply tokenResponse(JsonObject body) {

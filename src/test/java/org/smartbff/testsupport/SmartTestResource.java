@@ -86,6 +86,8 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("smart-bff.servers.fake-down.endpoints.issuer", fake.issuer());
         // Short enough for a timeout test, far longer than any answer of the fake.
         config.put("smart-bff.http.upstream-timeout", "3S");
+        // The same for SMART servers' discovery, JWKS, token and revocation calls (the stall tests wait this long).
+        config.put("smart-bff.http.server-timeout", "3S");
         config.put("smart-bff.proxy.max-request-body", "1M");
         return config;
     }

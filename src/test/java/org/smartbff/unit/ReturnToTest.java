@@ -50,6 +50,12 @@ class ReturnToTest {
         assertTrue(ReturnTo.local(candidate).isEmpty(), candidate);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "/\u012F\u012Fevil.example", "/caf\u00e9", "/app path", "/\uFF0F\uFF0Fevil.example" })
+    void anything_but_visible_ascii_is_refused_since_a_header_cannot_carry_it(String candidate) {
+        assertTrue(ReturnTo.local(candidate).isEmpty(), candidate);
+    }
+
     @Test
     void path_of_2048_characters_is_accepted_and_longer_is_refused() {
         String limit = "/" + "a".repeat(2047);
