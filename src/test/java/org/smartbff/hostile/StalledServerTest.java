@@ -141,6 +141,8 @@ class StalledServerTest {
 
         // Kept: once the server answers again, the same cookie refreshes and reads.
         fake.releaseStalled();
+        // Past the pause that follows a failed refresh (RefreshPolicy): the next call tries again.
+        clock.advance(Duration.ofSeconds(20));
         given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1")
                 .when().get("/fhir/Patient/" + fake.patientId()).then().statusCode(200);
         assertEquals(1, fake.refreshGrants(), "the stalled refresh never reached the grant; the next one did");
