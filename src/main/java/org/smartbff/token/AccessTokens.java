@@ -239,11 +239,15 @@ public class AccessTokens {
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the session's server is no longer configured")));
         }
+        long[] answeredAt = new long[1];
         return discovery.discover(server)
+                .call(idTokens::prefetchKeys)
                 .flatMap(smart -> tokens.refresh(server, smart, current.refreshToken())
+                        .invoke(() -> answeredAt[0] = System.nanoTime())
                         .flatMap(response -> verifiedIdentity(response, smart, server, current)
                                 .map(identity -> current.refreshed(response, identity, clock.instant()))))
                 .call(refreshed -> save(id, refreshed))
+                .invoke(() -> metrics.refreshUnsavedWindow(java.time.Duration.ofNanos(System.nanoTime() - answeredAt[0])))
                 .invoke(refreshed -> {
                     LOG.debugf("Refreshed the access token of session %s", id.logId());
                     metrics.refresh("ok");
