@@ -243,6 +243,11 @@ public class AccessTokens {
         return discovery.discover(server)
                 .call(idTokens::prefetchKeys)
                 .flatMap(smart -> tokens.refresh(server, smart, current.refreshToken())
+                        // A refresh must not outlive its lock: past it another replica may take over (and a silent
+                        // token endpoint would otherwise hold the caller until the client gives up).
+                        .ifNoItem().after(config.lockTimeout()).failWith(() -> new TokenEndpointException(
+                                TokenEndpointException.Kind.UNAVAILABLE, "temporarily_unavailable",
+                                "the token endpoint did not answer within the lock timeout"))
                         .invoke(() -> answeredAt[0] = System.nanoTime())
                         .flatMap(response -> verifiedIdentity(response, smart, server, current)
                                 .map(identity -> current.refreshed(response, identity, clock.instant()))))
