@@ -37,5 +37,19 @@ class SoakLibTest(unittest.TestCase):
         self.assertEqual("| a | b |\n|---|---|\n| 1 | 2 |", soaklib.markdown_table(["a", "b"], [[1, 2]]))
 
 
+class ReliabilityReportTest(unittest.TestCase):
+
+    def test_one_table_per_scenario_counts_as_integers(self):
+        import importlib.machinery
+        import os
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reliability-report")
+        report = importlib.machinery.SourceFileLoader("reliability_report", path).load_module()
+        text = report.tables(["2 b\tlatency\t6.630\tms\t2026-12-05T17:39:01.5Z\n",
+                              "1 a\tcalls\t200.000\tcount\t2026-12-05T17:32:12.2Z\n", "junk\n"])
+        self.assertTrue(text.index("### Scenario 1 a") < text.index("### Scenario 2 b"))
+        self.assertIn("| calls | 200 | count | 2026-12-05 17:32:12 |", text)
+        self.assertIn("| latency | 6.6 | ms |", text)
+
+
 if __name__ == "__main__":
     unittest.main()
