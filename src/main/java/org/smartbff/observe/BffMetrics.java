@@ -95,6 +95,17 @@ public class BffMetrics {
         counter("smart_bff.refresh.paused", "Calls refused while refreshes pause after a failure").increment();
     }
 
+    /**
+     * From a refresh's token response to the refreshed session written to Redis: while it lasts, only this replica's
+     * memory holds the one refresh token the server still accepts (a crash then ends the session).
+     */
+    public void refreshUnsavedWindow(Duration elapsed) {
+        timers.computeIfAbsent("refresh-window", ignored -> Timer.builder("smart_bff.refresh.unsaved")
+                .description("From a refresh's token response to the refreshed session saved in Redis")
+                .publishPercentileHistogram()
+                .register(registry)).record(elapsed);
+    }
+
     /** @param reason csrf, scope, patient_compartment, path, body_too_large */
     public void rejected(String reason) {
         counter("smart_bff.proxy.rejections", "Proxied calls refused before forwarding", "reason", reason).increment();

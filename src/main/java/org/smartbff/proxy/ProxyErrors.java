@@ -81,7 +81,12 @@ final class ProxyErrors {
         }
         response.setStatusCode(status)
                 .putHeader(HttpHeaderNames.CONTENT_TYPE, OperationOutcomes.CONTENT_TYPE)
-                .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store")
-                .end(OperationOutcomes.of(issueType, code, text));
+                .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (status == 503) {
+            // Redis or the authorization server is away for a moment: tell clients when a retry makes sense, as the
+            // auth endpoints do (StoreUnavailableMapper).
+            response.putHeader(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        response.end(OperationOutcomes.of(issueType, code, text));
     }
 }

@@ -128,6 +128,12 @@ public class SessionCache {
         entries.remove(key);
     }
 
+    /** Every session may have changed or ended at once (Redis lost its data): nothing held is kept. */
+    public void forgetAll() {
+        changes.incrementAndGet();
+        entries.clear();
+    }
+
     /** The feed now listens: what was read before cannot be trusted, as changes may have gone unheard. */
     public void listening() {
         changes.incrementAndGet();

@@ -35,12 +35,23 @@ public class SessionChanges {
     /** Heartbeats are {@code heartbeat:<replica>:<send time>}; never a session key (those start with
      * {@link SessionStore#PREFIX}). */
     static final String HEARTBEAT = "heartbeat:";
+    /**
+     * Announced when Redis was found emptied (FLUSHALL, FLUSHDB, a restart without persistence that the feed's
+     * connection did not see): every session held in memory is forgotten, none having announced its end.
+     */
+    static final String FLUSHED = "flushed";
+    /** A key that lives as long as Redis keeps its data; its absence at a heartbeat means Redis lost everything. */
+    static final String MARKER = "smart-bff:marker";
+    /** A heartbeat: re-creates the marker (announcing the flush when it was gone), then sends the heartbeat itself. */
+    private static final String BEAT = "if redis.call('set', KEYS[1], '1', 'NX') then redis.call('publish', ARGV[1], '"
+            + FLUSHED + "') end return redis.call('publish', ARGV[1], ARGV[2])";
     /** How long a subscription may take to be confirmed before it is given up and tried again. */
     private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration FIRST_RETRY = Duration.ofMillis(100);
     private static final Duration LAST_RETRY = Duration.ofSeconds(5);
 
     private final ReactivePubSubCommands<String> pubsub;
+    private final ReactiveRedisDataSource redis;
     private final SessionCache cache;
     private final Vertx vertx;
     private final Duration heartbeat;
@@ -62,6 +73,7 @@ public class SessionChanges {
     public SessionChanges(ReactiveRedisDataSource redis, SessionCache cache, Vertx vertx, SmartBffConfig config,
             BffMetrics metrics) {
         this.pubsub = redis.pubsub(String.class);
+        this.redis = redis;
         this.cache = cache;
         this.vertx = vertx;
         this.heartbeat = config.session().cacheHeartbeat();
@@ -147,6 +159,9 @@ public class SessionChanges {
             } catch (NumberFormatException e) {
                 LOG.debug("Ignored a malformed heartbeat");
             }
+        } else if (FLUSHED.equals(message)) {
+            LOG.info("Redis lost its data: sessions held in memory are forgotten");
+            cache.forgetAll();
         } else if (!message.startsWith(HEARTBEAT)) {
             cache.changed(message);
         }
@@ -183,7 +198,7 @@ public class SessionChanges {
             ended(current, new TimeoutException("no heartbeat came back for " + heartbeat.multipliedBy(3).toMillis() + " ms"));
         }
         cache.sweep();
-        pubsub.publish(CHANNEL, ownHeartbeat + cache.now()).subscribe().with(ignored -> {
+        redis.execute("EVAL", BEAT, "1", MARKER, CHANNEL, ownHeartbeat + cache.now()).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Session change heartbeat not sent: %s", failure.getMessage()));
     }
 

@@ -114,6 +114,19 @@ public class IdTokenVerifier {
         });
     }
 
+    /**
+     * Makes sure the server's JWKS is at hand, fetching it when it is not cached. A refresh calls this before its token
+     * request leaves: once the server has rotated the refresh token, every millisecond until the refreshed session is
+     * saved is one in which a crash of this replica loses the session, and a JWKS fetch need not be one of them. A
+     * failure is left for the verification to report.
+     */
+    public Uni<Void> prefetchKeys(SmartConfiguration smart) {
+        if (smart.jwksUri() == null || jwksByUrl.containsKey(smart.jwksUri())) {
+            return Uni.createFrom().voidItem();
+        }
+        return fetchJwks(smart.jwksUri()).replaceWithVoid().onFailure().recoverWithNull();
+    }
+
     private Uni<JsonWebToken> verify(String idToken, SmartConfiguration smart, String clientId) {
         try {
             ServerDataRules.checkIdTokenLength(idToken);

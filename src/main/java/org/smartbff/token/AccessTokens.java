@@ -344,15 +344,24 @@ public class AccessTokens {
             return sessions.delete(id).replaceWith(Uni.createFrom()
                     .failure(new SessionExpiredException("the session's server is no longer configured")));
         }
+        long[] answeredAt = new long[1];
         return discovery.discover(server)
+                .call(idTokens::prefetchKeys)
                 .flatMap(smart -> {
                     // The new token's life is counted from the request: the server started it no earlier.
                     Instant asked = clock.instant();
                     return tokens.refresh(server, smart, current.refreshToken())
+                            // A refresh must not outlive its lock: past it another replica may take over (and a
+                            // silent token endpoint would otherwise hold the caller until the client gives up).
+                            .ifNoItem().after(config.lockTimeout()).failWith(() -> new TokenEndpointException(
+                                    TokenEndpointException.Kind.UNAVAILABLE, "temporarily_unavailable",
+                                    "the token endpoint did not answer within the lock timeout"))
+                            .invoke(() -> answeredAt[0] = System.nanoTime())
                             .flatMap(response -> verifiedIdentity(response, smart, server, current)
                                     .map(identity -> current.refreshed(response, identity, asked)));
                 })
                 .call(refreshed -> save(id, refreshed))
+                .invoke(() -> metrics.refreshUnsavedWindow(java.time.Duration.ofNanos(System.nanoTime() - answeredAt[0])))
                 .invoke(refreshed -> {
                     LOG.debugf("Refreshed the access token of session %s (%s)", id.logId(), reason);
                     metrics.refresh("ok");

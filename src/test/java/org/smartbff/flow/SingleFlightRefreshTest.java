@@ -125,4 +125,28 @@ class SingleFlightRefreshTest {
             assertTrue(fake.issuedAccessTokens().containsAll(accessTokensSeen));
         }
     }
+
+    /**
+     * Once the server has rotated the refresh token, a crash before the refreshed session is saved loses the session:
+     * a replica that never fetched the server's JWKS (it logged nobody in) fetches it before its refresh leaves, not
+     * between the token response and the save.
+     */
+    @Test
+    void a_replica_without_the_servers_keys_fetches_them_before_its_refresh_leaves() throws Exception {
+        String cookie = BrowserLogin.login();
+        SessionId id = SessionId.parse(cookie).orElseThrow();
+        clock.advance(Duration.ofHours(2));
+        try (AnotherReplica other = new AnotherReplica(vertx, redisPort, config, clock, oidcClients)) {
+            SessionRecord seen = other.sessions.find(id).await().atMost(Duration.ofSeconds(5));
+            int before = fake.requests().size();
+
+            other.accessTokens.usable(id, seen).await().atMost(Duration.ofSeconds(30));
+
+            List<String> paths = fake.requests().subList(before, fake.requests().size()).stream()
+                    .map(FakeSmartServer.RecordedRequest::path).toList();
+            assertEquals(1, fake.refreshGrants());
+            assertTrue(paths.contains("/oauth/jwks"), "the replica fetched the keys: " + paths);
+            assertTrue(paths.indexOf("/oauth/jwks") < paths.indexOf("/oauth/token"), "keys before the refresh: " + paths);
+        }
+    }
 }

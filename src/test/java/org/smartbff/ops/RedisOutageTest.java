@@ -61,7 +61,7 @@ class RedisOutageTest {
 
             given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1")
                     .when().get("/fhir/Patient/" + fake.patientId())
-                    .then().statusCode(503)
+                    .then().statusCode(503).header("Retry-After", "5")
                     .body("resourceType", equalTo("OperationOutcome"))
                     .body("issue[0].details.coding[0].code", equalTo("session_store_unavailable"));
             given().cookie(SessionCookies.SESSION, cookie).when().get("/auth/session")

@@ -104,6 +104,34 @@ public final class FakeSmartServer implements AutoCloseable {
         OTHER_SUBJECT
     }
 
+    /** A fault of the token endpoint, for the reliability scenarios (src/test/java/org/smartbff/reliability). */
+    public enum TokenFault {
+        /** Answers normally. */
+        NONE,
+        /** Closes the connection under the request, unanswered and unprocessed: a server that is down. */
+        HANG_UP,
+        /** 500 with a plain text body, the grant not processed. */
+        SERVER_ERROR,
+        /** 200 {@code application/json} whose body is not JSON, the grant not processed. */
+        GARBAGE,
+        /** Never answers nor processes the request (the refresh token stays unused): the client must give up. */
+        HOLD_BEFORE_GRANT,
+        /** Runs the grant (the refresh token is rotated) and then never answers: the client loses the new token. */
+        HOLD_AFTER_GRANT
+    }
+
+    /** A fault of the FHIR endpoint, for the reliability scenarios. */
+    public enum FhirFault {
+        /** Answers normally. */
+        NONE,
+        /** Closes the connection under every FHIR request, unanswered: a server that is down. */
+        HANG_UP,
+        /** Never answers a FHIR request: the client must give up. */
+        SLOW,
+        /** Sends a 200 with its headers and the first bytes of a Bundle, then closes the connection. */
+        CLOSE_MID_BODY
+    }
+
     /** How the client must authenticate at the token endpoint, for both grants. */
     public enum ClientAuth {
         /** A public client: {@code client_id} in the form (Basic or an unchecked assertion are tolerated). */
@@ -215,6 +243,15 @@ public final class FakeSmartServer implements AutoCloseable {
     private java.util.function.Consumer<JsonObject> tokenResponseTamper;
     private java.util.function.Consumer<JwtClaims> idTokenTamper;
     private Set<String> stalledPaths;
+    private boolean grantsMode;
+    private boolean recordRequests;
+    private TokenFault tokenFault;
+    private FhirFault fhirFault;
+    /** Grants mode: every refresh token ever issued, live or used, to its grant. */
+    private final Map<String, Grant> grantsByRefreshToken = new HashMap<>();
+    private int grantsIssued;
+    private int refreshTokenReplays;
+    private int requestCount;
 
     /** One HTTP request as the server saw it. Header names are lower-cased; query is "" when absent. */
     public record RecordedRequest(String method, String path, String query,
@@ -255,7 +292,7 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /** What to do with a request, decided under the lock and carried out after it is released. */
-    private sealed interface Outcome permits Reply, BigBundle, NoAnswer, HangUp, Deferred {
+    private sealed interface Outcome permits Reply, BigBundle, NoAnswer, HangUp, Deferred, CutShort {
     }
 
     /** A complete response. */
@@ -277,6 +314,25 @@ public final class FakeSmartServer implements AutoCloseable {
 
     /** The connection is closed under the request, unanswered: a keep-alive connection the server just dropped. */
     private record HangUp() implements Outcome {
+    }
+
+    /** A 200 whose body stops after a few bytes: the connection is closed mid-body. */
+    private record CutShort() implements Outcome {
+    }
+
+    /**
+     * One authorization (a code exchange and its refreshes) in grants mode: the refresh token that is live now and
+     * every access token issued under it, so that a replayed refresh token can revoke all of them at once.
+     */
+    private static final class Grant {
+        final String scope;
+        final Set<String> accessTokens = new HashSet<>();
+        String liveRefreshToken;
+        boolean revoked;
+
+        Grant(String scope) {
+            this.scope = scope;
+        }
     }
 
     /** An unanswered request and the context (event loop) its response must be written on. */
@@ -690,6 +746,61 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /**
+     * Grants mode (default off): every code exchange starts a grant of its own with single-use refresh tokens, and a
+     * refresh token presented a second time revokes its whole grant, as Keycloak and many EHRs do. Off, the fake
+     * knows one live refresh token at a time, the last one issued.
+     */
+    public FakeSmartServer grantsMode(boolean on) {
+        synchronized (lock) {
+            grantsMode = on;
+        }
+        return this;
+    }
+
+    /** Default true; false keeps no request, token or refresh history (only counters), for a long soak. */
+    public FakeSmartServer recordRequests(boolean record) {
+        synchronized (lock) {
+            recordRequests = record;
+        }
+        return this;
+    }
+
+    public FakeSmartServer tokenFault(TokenFault fault) {
+        synchronized (lock) {
+            tokenFault = Objects.requireNonNull(fault);
+        }
+        return this;
+    }
+
+    public FakeSmartServer fhirFault(FhirFault fault) {
+        synchronized (lock) {
+            fhirFault = Objects.requireNonNull(fault);
+        }
+        return this;
+    }
+
+    /** Grants mode: how many grants were started (code exchanges). */
+    public int grantsIssued() {
+        synchronized (lock) {
+            return grantsIssued;
+        }
+    }
+
+    /** Grants mode: how many times a used refresh token was presented again (each revoked its grant). */
+    public int refreshTokenReplays() {
+        synchronized (lock) {
+            return refreshTokenReplays;
+        }
+    }
+
+    /** Every request seen, also when {@link #recordRequests(boolean)} is off. */
+    public int requestCount() {
+        synchronized (lock) {
+            return requestCount;
+        }
+    }
+
+    /**
      * Registers an EHR launch, as an EHR does before it opens the app with {@code launch=<id>&iss=<fhirBase>}.
      * A code issued for an authorization request with this {@code launch} reports this patient and encounter
      * (either may be null, and is then left out). Launch ids stay valid until {@link #reset()}.
@@ -731,6 +842,10 @@ public final class FakeSmartServer implements AutoCloseable {
             currentRefreshToken = null;
             currentRefreshScope = null;
             liveGrants.clear();
+            grantsByRefreshToken.clear();
+            grantsIssued = 0;
+            refreshTokenReplays = 0;
+            requestCount = 0;
             tokenRequests = 0;
             refreshGrants = 0;
             denyNextAuthorization = null;
@@ -763,6 +878,10 @@ public final class FakeSmartServer implements AutoCloseable {
             tokenResponseTamper = null;
             idTokenTamper = null;
             stalledPaths = Set.of();
+            grantsMode = false;
+            recordRequests = true;
+            tokenFault = TokenFault.NONE;
+            fhirFault = FhirFault.NONE;
         }
     }
 
@@ -954,6 +1073,10 @@ public final class FakeSmartServer implements AutoCloseable {
             park(req);
         } else if (outcome instanceof HangUp) {
             req.connection().close();
+        } else if (outcome instanceof CutShort) {
+            response.setStatusCode(200).setChunked(true).putHeader("Content-Type", FHIR_JSON);
+            response.write("{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{\"resource\":")
+                    .onComplete(ar -> req.connection().close());
         }
     }
 
@@ -988,7 +1111,10 @@ public final class FakeSmartServer implements AutoCloseable {
         headers.replaceAll((k, v) -> List.copyOf(v));
         RecordedRequest recorded = new RecordedRequest(req.method().name(), req.path(), req.query(), headers,
                 body == null ? "" : body.toString(StandardCharsets.UTF_8));
-        requests.add(recorded);
+        requestCount++;
+        if (recordRequests) {
+            requests.add(recorded);
+        }
         requestContexts.add(Vertx.currentContext());
         lock.notifyAll(); // wakes awaitRequest
         return recorded;
@@ -1017,6 +1143,14 @@ public final class FakeSmartServer implements AutoCloseable {
                 if (isUnderFhir(r.path()) && hangUpsLeft > 0) {
                     hangUpsLeft--;
                     return new HangUp();
+                }
+                if (isUnderFhir(r.path()) && fhirFault != FhirFault.NONE) {
+                    return switch (fhirFault) {
+                        case HANG_UP -> new HangUp();
+                        case SLOW -> new NoAnswer();
+                        case CLOSE_MID_BODY -> new CutShort();
+                        case NONE -> throw new IllegalStateException();
+                    };
                 }
                 if (isUnderFhir(r.path())) {
                     return withUpstreamCookie(fhirResource(r));
@@ -1194,6 +1328,16 @@ public final class FakeSmartServer implements AutoCloseable {
         }
         Map<String, String> form = parseForm(r.body());
         String grantType = form.get("grant_type");
+        if ("refresh_token".equals(grantType) && tokenFault != TokenFault.NONE
+                && tokenFault != TokenFault.HOLD_AFTER_GRANT) {
+            return switch (tokenFault) {
+                case HANG_UP -> new HangUp();
+                case SERVER_ERROR -> text(500, "internal server error");
+                case GARBAGE -> new Reply(200, Map.of("Content-Type", "application/json"), "<html>not json");
+                case HOLD_BEFORE_GRANT -> new NoAnswer();
+                case NONE, HOLD_AFTER_GRANT -> throw new IllegalStateException();
+            };
+        }
         if (!"authorization_code".equals(grantType) && !"refresh_token".equals(grantType)) {
             return oauthError(400, "unsupported_grant_type", "grant_type " + grantType + " is not supported");
         }
@@ -1230,7 +1374,7 @@ public final class FakeSmartServer implements AutoCloseable {
      * Runs the grant. {@code clientProblem} is why client authentication failed, or null; it is only acted on
      * after the code or refresh token is recorded as presented, as a real server burns a code on first sight.
      */
-    private Reply grant(RecordedRequest r, Map<String, String> form, String clientProblem) {
+    private Outcome grant(RecordedRequest r, Map<String, String> form, String clientProblem) {
         return "authorization_code".equals(form.get("grant_type"))
                 ? authorizationCodeGrant(form, clientProblem)
                 : refreshTokenGrant(form, clientProblem);
@@ -1258,6 +1402,10 @@ public final class FakeSmartServer implements AutoCloseable {
 
         JsonObject body = issueTokens(pending.scope(), true,
                 new IdTokenSpec(SUBJECT, true, omitNonce ? null : pending.nonce()));
+        if (grantsMode) {
+            grantsIssued++;
+            attach(new Grant(pending.scope()), body);
+        }
         LaunchContext context = pending.launch() != null
                 ? pending.launch()
                 : new LaunchContext(PATIENT_ID, DEFAULT_ENCOUNTER_ID);
@@ -1279,13 +1427,16 @@ public final class FakeSmartServer implements AutoCloseable {
         return tokenResponse(tampered(body));
     }
 
-    private Reply refreshTokenGrant(Map<String, String> form, String clientProblem) {
+    private Outcome refreshTokenGrant(Map<String, String> form, String clientProblem) {
         String presented = form.get("refresh_token");
-        if (presented != null) {
+        if (presented != null && recordRequests) {
             usedRefreshTokens.add(presented);
         }
         if (clientProblem != null) {
             return invalidClient(clientProblem);
+        }
+        if (grantsMode) {
+            return refreshInGrant(presented);
         }
         if (presented == null || !(grantsPerLaunch ? liveGrants.containsKey(presented) : presented.equals(currentRefreshToken))) {
             return oauthError(400, "invalid_grant", "refresh token is not valid");
@@ -1307,6 +1458,51 @@ public final class FakeSmartServer implements AutoCloseable {
             beforeRefreshAnswer.run();
         }
         return reply;
+    }
+
+    /**
+     * Grants mode, as Keycloak and many EHRs do: a refresh token is good for one use; presenting one that was already
+     * used is taken as theft and revokes the whole grant (its live refresh token and every access token issued
+     * under it).
+     */
+    private Outcome refreshInGrant(String presented) {
+        Grant grant = presented == null ? null : grantsByRefreshToken.get(presented);
+        if (grant == null || grant.revoked) {
+            return oauthError(400, "invalid_grant", "refresh token is not valid");
+        }
+        if (!presented.equals(grant.liveRefreshToken)) {
+            refreshTokenReplays++;
+            revoke(grant);
+            return oauthError(400, "invalid_grant", "refresh token was already used; the grant is revoked");
+        }
+        refreshGrants++;
+        grant.liveRefreshToken = null;
+        JsonObject body = issueTokens(grant.scope, true, new IdTokenSpec(SUBJECT, false, null));
+        attach(grant, body);
+        Reply reply = tokenResponse(body);
+        // The new refresh token is the only live one now: a client that never gets this answer has lost the grant.
+        return tokenFault == TokenFault.HOLD_AFTER_GRANT ? new NoAnswer() : reply;
+    }
+
+    /** Grants mode: the tokens of a token response now belong to this grant. */
+    private void attach(Grant grant, JsonObject body) {
+        grant.accessTokens.add(body.getString("access_token"));
+        String refreshToken = body.getString("refresh_token");
+        if (refreshToken != null) {
+            grant.liveRefreshToken = refreshToken;
+            grantsByRefreshToken.put(refreshToken, grant);
+        }
+        if (!recordRequests) {
+            issuedAccessTokens.clear();
+            issuedRefreshTokens.clear();
+        }
+    }
+
+    private void revoke(Grant grant) {
+        grant.revoked = true;
+        grant.liveRefreshToken = null;
+        grant.accessTokens.forEach(liveAccessTokens::remove);
+        grant.accessTokens.clear();
     }
 
     /**
@@ -1532,6 +1728,10 @@ public final class FakeSmartServer implements AutoCloseable {
         String token = parseForm(r.body()).get("token");
         if (token != null) {
             liveAccessTokens.remove(token);
+            Grant grant = grantsByRefreshToken.get(token);
+            if (grant != null && token.equals(grant.liveRefreshToken)) {
+                revoke(grant);
+            }
             if (token.equals(currentRefreshToken)) {
                 currentRefreshToken = null;
             }

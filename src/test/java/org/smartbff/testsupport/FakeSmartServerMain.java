@@ -19,8 +19,15 @@ import com.sun.net.httpserver.HttpServer;
  * <pre>
  * java -cp target/test-classes:$(test classpath) org.smartbff.testsupport.FakeSmartServerMain \
  *     --port 18443 --stats-port 18444 --access-token-lifetime 5s \
- *     --accept-audience http://127.0.0.1:18080/fhir [--ready-file /tmp/fake.json]
+ *     --accept-audience http://127.0.0.1:18080/fhir [--ready-file /tmp/fake.json] \
+ *     [--refresh-tokens single-use-grants] [--record-requests false]
  * </pre>
+ *
+ * <p>{@code --refresh-tokens single-use-grants} turns on {@link FakeSmartServer#grantsMode(boolean)} (a grant per
+ * login, a replayed refresh token revokes its grant); {@code --record-requests false} keeps counters only, for a long
+ * soak. {@code POST http://127.0.0.1:<stats-port>/control?token-fault=HANG_UP&fhir-fault=NONE} sets the faults of
+ * {@link FakeSmartServer.TokenFault} and {@link FakeSmartServer.FhirFault} and the lifetime of the access tokens issued
+ * from then on ({@code access-token-lifetime=2s}); any parameter may be left out.
  *
  * <p>{@code GET http://127.0.0.1:<stats-port>/stats} answers {@code {"tokenRequests":n,"refreshGrants":n,
  * "requests":n}}: token endpoint calls, successful refresh grants, and every request the fake has seen. The fake's
@@ -33,7 +40,8 @@ public final class FakeSmartServerMain {
     }
 
     /** The parsed command line. */
-    record Options(int port, int statsPort, Duration accessTokenLifetime, List<String> audiences, Path readyFile) {
+    record Options(int port, int statsPort, Duration accessTokenLifetime, List<String> audiences, Path readyFile,
+            boolean grants, boolean recordRequests) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -43,7 +51,8 @@ public final class FakeSmartServerMain {
         } catch (IllegalArgumentException e) {
             System.err.println("FakeSmartServerMain: " + e.getMessage());
             System.err.println("usage: FakeSmartServerMain [--port N] [--stats-port N] [--access-token-lifetime 3600s]"
-                    + " [--accept-audience URL]... [--ready-file PATH]");
+                    + " [--accept-audience URL]... [--ready-file PATH] [--refresh-tokens single-use-grants|rotating]"
+                    + " [--record-requests true|false]");
             System.exit(2);
             return;
         }
@@ -52,6 +61,7 @@ public final class FakeSmartServerMain {
             fake.accessTokenLifetime(options.accessTokenLifetime());
         }
         options.audiences().forEach(fake::acceptAudience);
+        fake.grantsMode(options.grants()).recordRequests(options.recordRequests());
 
         HttpServer stats = HttpServer.create(new InetSocketAddress("127.0.0.1", options.statsPort()), 16);
         stats.createContext("/stats", exchange -> {
@@ -61,6 +71,20 @@ public final class FakeSmartServerMain {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
+        });
+        stats.createContext("/control", exchange -> {
+            int status = 204;
+            try {
+                if (!"POST".equals(exchange.getRequestMethod())) {
+                    status = 405;
+                } else {
+                    control(fake, exchange.getRequestURI().getRawQuery());
+                }
+            } catch (IllegalArgumentException e) {
+                status = 400;
+            }
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
         });
         stats.start();
 
@@ -87,7 +111,29 @@ public final class FakeSmartServerMain {
 
     static String statsJson(FakeSmartServer fake) {
         return "{\"tokenRequests\":" + fake.tokenRequests() + ",\"refreshGrants\":" + fake.refreshGrants()
-                + ",\"requests\":" + fake.requests().size() + "}";
+                + ",\"requests\":" + fake.requestCount() + ",\"grantsIssued\":" + fake.grantsIssued()
+                + ",\"refreshTokenReplays\":" + fake.refreshTokenReplays() + "}";
+    }
+
+    /**
+     * {@code token-fault=NAME&fhir-fault=NAME&access-token-lifetime=DURATION}, any of them left out; an unknown name or
+     * parameter is refused.
+     */
+    static void control(FakeSmartServer fake, String query) {
+        if (query == null || query.isEmpty()) {
+            throw new IllegalArgumentException("nothing to control");
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : pair.substring(eq + 1);
+            switch (name) {
+                case "token-fault" -> fake.tokenFault(FakeSmartServer.TokenFault.valueOf(value));
+                case "fhir-fault" -> fake.fhirFault(FakeSmartServer.FhirFault.valueOf(value));
+                case "access-token-lifetime" -> fake.accessTokenLifetime(duration(value));
+                default -> throw new IllegalArgumentException("unknown control " + name);
+            }
+        }
     }
 
     static Options parse(String[] args) {
@@ -96,6 +142,8 @@ public final class FakeSmartServerMain {
         Duration lifetime = null;
         List<String> audiences = new ArrayList<>();
         Path readyFile = null;
+        boolean grants = false;
+        boolean recordRequests = true;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (i + 1 >= args.length) {
@@ -108,10 +156,16 @@ public final class FakeSmartServerMain {
                 case "--access-token-lifetime" -> lifetime = duration(value);
                 case "--accept-audience" -> audiences.add(value);
                 case "--ready-file" -> readyFile = Path.of(value);
+                case "--refresh-tokens" -> grants = switch (value) {
+                    case "single-use-grants" -> true;
+                    case "rotating" -> false;
+                    default -> throw new IllegalArgumentException("--refresh-tokens is single-use-grants or rotating");
+                };
+                case "--record-requests" -> recordRequests = Boolean.parseBoolean(value);
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }
-        return new Options(port, statsPort, lifetime, List.copyOf(audiences), readyFile);
+        return new Options(port, statsPort, lifetime, List.copyOf(audiences), readyFile, grants, recordRequests);
     }
 
     /** {@code 90}, {@code 90s}, {@code 2m} or an ISO-8601 duration ({@code PT90S}). */

@@ -1,6 +1,8 @@
 package org.smartbff.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -18,12 +20,14 @@ class FakeSmartServerMainTest {
         FakeSmartServerMain.Options o = FakeSmartServerMain.parse(new String[] {
             "--port", "18443", "--stats-port", "18444", "--access-token-lifetime", "3s",
             "--accept-audience", "http://127.0.0.1:1/fhir", "--accept-audience", "http://127.0.0.1:1/r/fhir",
-            "--ready-file", "/tmp/fake.json"});
+            "--ready-file", "/tmp/fake.json", "--refresh-tokens", "single-use-grants", "--record-requests", "false"});
         assertEquals(18443, o.port());
         assertEquals(18444, o.statsPort());
         assertEquals(Duration.ofSeconds(3), o.accessTokenLifetime());
         assertEquals(List.of("http://127.0.0.1:1/fhir", "http://127.0.0.1:1/r/fhir"), o.audiences());
         assertEquals(Path.of("/tmp/fake.json"), o.readyFile());
+        assertTrue(o.grants());
+        assertFalse(o.recordRequests());
     }
 
     @Test
@@ -33,12 +37,16 @@ class FakeSmartServerMainTest {
         assertEquals(0, o.statsPort());
         assertNull(o.accessTokenLifetime());
         assertEquals(List.of(), o.audiences());
+        assertFalse(o.grants());
+        assertTrue(o.recordRequests());
     }
 
     @Test
     void refusesUnknownOptionsAndMissingValues() {
         assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.parse(new String[] {"--port"}));
+        assertThrows(IllegalArgumentException.class,
+                () -> FakeSmartServerMain.parse(new String[] {"--refresh-tokens", "sometimes"}));
     }
 
     @Test
@@ -53,7 +61,18 @@ class FakeSmartServerMainTest {
     @Test
     void statsCountTokenRequests() {
         try (FakeSmartServer fake = FakeSmartServer.start()) {
-            assertEquals("{\"tokenRequests\":0,\"refreshGrants\":0,\"requests\":0}", FakeSmartServerMain.statsJson(fake));
+            assertEquals("{\"tokenRequests\":0,\"refreshGrants\":0,\"requests\":0,\"grantsIssued\":0,"
+                    + "\"refreshTokenReplays\":0}", FakeSmartServerMain.statsJson(fake));
+        }
+    }
+
+    @Test
+    void controlSetsFaultsAndRefusesUnknownOnes() {
+        try (FakeSmartServer fake = FakeSmartServer.start()) {
+            FakeSmartServerMain.control(fake, "token-fault=HANG_UP&fhir-fault=SLOW&access-token-lifetime=2s");
+            assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.control(fake, "token-fault=MAYBE"));
+            assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.control(fake, "mood=NONE"));
+            assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.control(fake, ""));
         }
     }
 }

@@ -14,10 +14,17 @@ import redis.embedded.RedisServer;
 public final class RedisControl {
 
     private final int port;
+    private final java.util.List<String> settings;
     private RedisServer server;
 
     RedisControl(int port) {
+        this(port, java.util.List.of("save \"\"", "appendonly no"));
+    }
+
+    /** A Redis on this port with these redis.conf lines (e.g. {@code appendonly yes}, {@code dir /tmp/x}). */
+    public RedisControl(int port, java.util.List<String> settings) {
         this.port = port;
+        this.settings = java.util.List.copyOf(settings);
     }
 
     public int port() {
@@ -26,8 +33,9 @@ public final class RedisControl {
 
     public synchronized void start() {
         try {
-            server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                    .setting("save \"\"").setting("appendonly no").build();
+            var builder = RedisServer.newRedisServer().bind("127.0.0.1").port(port);
+            settings.forEach(builder::setting);
+            server = builder.build();
             server.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the test Redis on port " + port, e);
@@ -79,6 +87,11 @@ public final class RedisControl {
             }
         }
         return 0;
+    }
+
+    /** A section of INFO ({@code keyspace}, {@code replication}, ...) as Redis wrote it. */
+    public String info(String section) {
+        return bulk("INFO", section);
     }
 
     /** Sends one command whose reply is a bulk string, and returns that string. */

@@ -53,6 +53,19 @@ class SessionCacheTest {
     }
 
     @Test
+    void redis_losing_its_data_drops_every_session_and_any_read_in_flight() {
+        cache.read(KEY, "v1", record, cache.beforeRead());
+        cache.read("smart-bff:session:bb", "v2", record, cache.beforeRead());
+        long ticket = cache.beforeRead();
+        cache.forgetAll();
+        cache.read("smart-bff:session:cc", "v3", record, ticket);
+        assertNull(cache.trusted(KEY));
+        assertNull(cache.trusted("smart-bff:session:bb"));
+        assertNull(cache.trusted("smart-bff:session:cc"), "read before the flush was announced");
+        assertEquals(0, cache.size());
+    }
+
+    @Test
     void a_read_that_overlapped_any_announcement_is_used_once_but_not_kept() {
         long ticket = cache.beforeRead();
         cache.changed(KEY); // announced while the GET was on its way: its answer may be the old value
