@@ -1361,10 +1361,10 @@ public final class FakeSmartServer implements AutoCloseable {
     }
 
     /** A successful refresh answer waits for the gate of {@link #holdRefreshAnswersUntil}, when one is set. */
-    private Outcome heldIfRefresh(Reply reply, Map<String, String> form) {
+    private Outcome heldIfRefresh(Outcome outcome, Map<String, String> form) {
         CompletionStage<?> gate = refreshAnswerGate;
-        if (gate == null || reply.status() != 200 || !"refresh_token".equals(form.get("grant_type"))) {
-            return reply;
+        if (gate == null || !(outcome instanceof Reply reply) || reply.status() != 200 || !"refresh_token".equals(form.get("grant_type"))) {
+            return outcome;
         }
         Context context = Vertx.currentContext();
         return new Deferred(() -> Future.fromCompletionStage(gate, context).map(ignored -> (Outcome) reply));
