@@ -284,6 +284,9 @@ class Bff:
         self.tmp = tmp
         self.proc = None
         self.base = "http://127.0.0.1:%d" % port
+        # Health and metrics are on Quarkus' management interface: a port of its own, on loopback like the app's.
+        self.management_port = free_port()
+        self.management = "http://127.0.0.1:%d" % self.management_port
 
     def argv(self, props, extra_opts=()):
         opts = self.java_opts.split() + list(extra_opts)
@@ -318,10 +321,12 @@ def bff_props(port, redis_port, upstream, fake, fake_refresh, key):
 
 def start_bff(bff, props, extra_opts=(), log_name=None):
     """Starts the BFF and returns the seconds from process start to /q/health/ready answering 200."""
+    props = dict(props, **{"quarkus.management.host": "127.0.0.1",
+                           "quarkus.management.port": str(bff.management_port)})
     t0 = time.monotonic()
     bff.proc = PROCS.start(bff.name, bff.argv(props, extra_opts),
                            os.path.join(bff.tmp, log_name or (bff.name + ".log")))
-    wait_http(bff.base + "/q/health/ready", timeout=90, proc=bff.proc)
+    wait_http(bff.management + "/q/health/ready", timeout=90, proc=bff.proc)
     return time.monotonic() - t0
 
 

@@ -23,6 +23,8 @@ final class Replica implements AutoCloseable {
 
     private final String name;
     private final int port;
+    /** Quarkus' management interface (health, metrics): a port of its own, on loopback like the application's. */
+    private final int managementPort = Processes.freePort();
     private final Map<String, String> properties;
     private final Path log;
     private Process process;
@@ -40,6 +42,10 @@ final class Replica implements AutoCloseable {
 
     String base() {
         return "http://127.0.0.1:" + port;
+    }
+
+    private String management() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     long pid() {
@@ -60,6 +66,8 @@ final class Replica implements AutoCloseable {
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dquarkus.management.host=127.0.0.1");
+        command.add("-Dquarkus.management.port=" + managementPort);
         command.add("-jar");
         command.add(JAR.toString());
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -76,7 +84,7 @@ final class Replica implements AutoCloseable {
     /** The status of {@code /q/health/ready}, or -1 when nothing answers. */
     int readiness() {
         try {
-            return PROBE.send(HttpRequest.newBuilder(URI.create(base() + "/q/health/ready"))
+            return PROBE.send(HttpRequest.newBuilder(URI.create(management() + "/q/health/ready"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -88,7 +96,7 @@ final class Replica implements AutoCloseable {
 
     /** The Prometheus text of {@code /q/metrics}. */
     String metrics() throws IOException, InterruptedException {
-        return PROBE.send(HttpRequest.newBuilder(URI.create(base() + "/q/metrics")).timeout(Duration.ofSeconds(5))
+        return PROBE.send(HttpRequest.newBuilder(URI.create(management() + "/q/metrics")).timeout(Duration.ofSeconds(5))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
