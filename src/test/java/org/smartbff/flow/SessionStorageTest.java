@@ -8,7 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.smartbff.session.Hashes;
+import org.smartbff.common.Hashes;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
