@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import org.smartbff.common.EncryptionKeys;
 import org.smartbff.config.SmartBffConfig.ClientAuth;
-import org.smartbff.session.SealedJson;
 
 /**
  * Settings that cannot work, found before the service starts rather than at the first login. Each problem is one line
@@ -89,7 +89,7 @@ public final class ConfigProblems {
     private static Optional<String> keyProblem(String setting, String key) {
         byte[] bytes;
         try {
-            bytes = SealedJson.decodeKey(key);
+            bytes = EncryptionKeys.decode(key);
         } catch (IllegalStateException notBase64) {
             return Optional.of(setting + " is not valid base64: set 32 random bytes, base64 (openssl rand -base64 32)");
         }

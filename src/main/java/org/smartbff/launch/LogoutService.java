@@ -3,12 +3,12 @@ package org.smartbff.launch;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
-import org.smartbff.config.SmartServers;
 import org.smartbff.observe.Audit;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
 import org.smartbff.smart.SmartDiscovery;
+import org.smartbff.smart.SmartServers;
 import org.smartbff.smart.TokenClient;
 import org.smartbff.token.AccessTokens;
 

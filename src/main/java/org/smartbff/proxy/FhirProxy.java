@@ -5,15 +5,15 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.smartbff.common.Csrf;
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers;
-import org.smartbff.config.SmartServers.SmartServer;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
+import org.smartbff.smart.SmartServers;
+import org.smartbff.smart.SmartServers.SmartServer;
 import org.smartbff.token.AccessTokens;
 import org.smartbff.token.SessionExpiredException;
-import org.smartbff.web.Csrf;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.smallrye.mutiny.Uni;

@@ -1,10 +1,10 @@
 package org.smartbff.proxy;
 
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers.SmartServer;
 import org.smartbff.proxy.rewrite.StreamingUrlRewriter;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
+import org.smartbff.smart.SmartServers.SmartServer;
 import org.smartbff.token.AccessTokens;
 
 import io.netty.handler.codec.http.HttpHeaderNames;

@@ -8,6 +8,7 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
+import org.smartbff.common.Hashes;
 import org.smartbff.observe.BffMetrics;
 
 /** Launches between the redirect to the authorization server and the callback. Each is taken at most once. */

@@ -15,6 +15,8 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
+import org.smartbff.common.Hashes;
+
 /**
  * Seals records for Redis with AES-256-GCM. The sealed form is {@code v1.<key id>.<base64url(iv || ciphertext+tag)>}:
  * the key id in front lets keys rotate (old records still open with a previous key); the associated data binds a record

@@ -8,8 +8,9 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
+import org.smartbff.common.EncryptionKeys;
+import org.smartbff.common.RandomTokens;
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.smart.RandomTokens;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,10 +33,10 @@ public class SealedJson {
 
     static RecordCipher cipherFrom(SmartBffConfig.Session session) {
         List<byte[]> previous = session.previousEncryptionKeys().orElse(List.of()).stream()
-                .map(SealedJson::decodeKey).toList();
+                .map(EncryptionKeys::decode).toList();
         Optional<String> current = session.encryptionKey().filter(key -> !key.isBlank());
         if (current.isPresent()) {
-            return new RecordCipher(decodeKey(current.get()), previous);
+            return new RecordCipher(EncryptionKeys.decode(current.get()), previous);
         }
         if (!session.allowGeneratedKey()) {
             throw new IllegalStateException("smart-bff.session.encryption-key is not set: give it 32 random bytes, "
@@ -44,18 +45,6 @@ public class SealedJson {
         LOG.warn("smart-bff.session.encryption-key is not set: using a random key made at startup. Sessions will not "
                 + "survive a restart nor be shared between replicas. Set the key for any real deployment.");
         return new RecordCipher(Base64.getUrlDecoder().decode(RandomTokens.random256()), previous);
-    }
-
-    /** A key as configured: standard or URL-safe base64. */
-    public static byte[] decodeKey(String encoded) {
-        String trimmed = encoded.trim();
-        try {
-            return trimmed.contains("-") || trimmed.contains("_") ? Base64.getUrlDecoder().decode(trimmed)
-                    : Base64.getDecoder().decode(trimmed);
-        } catch (IllegalArgumentException e) {
-            // Never echo the value: it is the key.
-            throw new IllegalStateException("a smart-bff.session encryption key is not valid base64");
-        }
     }
 
     public String seal(Object record, String redisKey) {

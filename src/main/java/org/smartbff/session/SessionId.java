@@ -2,7 +2,8 @@ package org.smartbff.session;
 
 import java.util.Optional;
 
-import org.smartbff.smart.RandomTokens;
+import org.smartbff.common.Hashes;
+import org.smartbff.common.RandomTokens;
 
 /**
  * The opaque id in the session cookie: 256 random bits. Only its SHA-256 ({@link #hash()}) is stored or logged, so a

@@ -10,8 +10,8 @@ import org.smartbff.smart.TokenResponse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * What a logged-in browser has, as kept (encrypted) in Redis. Times are epoch seconds, but for
- * {@code accessTokenIssuedAt}.
+ * What a logged-in browser has. Times are epoch seconds, but for {@code accessTokenIssuedAt}. Kept (encrypted) in Redis
+ * in its own, versioned form, {@link StoredSession}.
  *
  * @param server the name of the configured server the session was launched against
  * @param accessTokenExpiresAt 0 when the server did not say ({@code expires_in} absent)

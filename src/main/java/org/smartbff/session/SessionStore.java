@@ -76,7 +76,8 @@ public class SessionStore {
     public Uni<Void> create(SessionId id, SessionRecord record) {
         String key = key(id);
         Instant now = clock.instant();
-        return values.set(key, sealed.seal(record, key), new SetArgs().nx().pxAt(endOfLife(record, now)))
+        return values.set(key, sealed.seal(StoredSession.of(record), key),
+                new SetArgs().nx().pxAt(endOfLife(record, now)))
                 .onFailure().transform(this::storeFailure);
     }
 
@@ -87,7 +88,7 @@ public class SessionStore {
     public Uni<Void> replace(SessionId id, SessionRecord record) {
         String key = key(id);
         cache.changed(key);
-        return redis.execute("EVAL", REPLACE, "1", key, sealed.seal(record, key),
+        return redis.execute("EVAL", REPLACE, "1", key, sealed.seal(StoredSession.of(record), key),
                 Long.toString(endOfLife(record, clock.instant()).toEpochMilli()), SessionChanges.CHANNEL)
                 .onFailure().transform(this::storeFailure)
                 .eventually(() -> cache.changed(key))
@@ -141,7 +142,7 @@ public class SessionStore {
             SessionRecord record = cache.opened(key, value);
             if (record == null) {
                 try {
-                    record = sealed.open(value, key, SessionRecord.class);
+                    record = sealed.open(value, key, StoredSession.class).toRecord();
                 } catch (UnreadableRecordException e) {
                     LOG.debugf("Session %s cannot be read (%s): treated as absent", id.logId(), e.getMessage());
                     cache.changed(key);

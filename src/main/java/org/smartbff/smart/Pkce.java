@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
+import org.smartbff.common.RandomTokens;
+
 /**
  * A PKCE pair (RFC 7636) with the only method SMART allows, S256. The verifier is 256 random bits, base64url: 43
  * characters, within the 43..128 the RFC requires.

@@ -11,7 +11,7 @@ import jakarta.ws.rs.WebApplicationException;
 
 import org.jboss.logging.Logger;
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers.SmartServer;
+import org.smartbff.smart.SmartServers.SmartServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers.SmartServer;
+import org.smartbff.smart.SmartServers.SmartServer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 

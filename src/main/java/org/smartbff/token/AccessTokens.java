@@ -10,8 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers;
-import org.smartbff.config.SmartServers.SmartServer;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
@@ -20,6 +18,8 @@ import org.smartbff.smart.IdTokenException;
 import org.smartbff.smart.IdTokenVerifier;
 import org.smartbff.smart.ServerDataException;
 import org.smartbff.smart.SmartDiscovery;
+import org.smartbff.smart.SmartServers;
+import org.smartbff.smart.SmartServers.SmartServer;
 import org.smartbff.smart.TokenClient;
 import org.smartbff.smart.TokenEndpointException;
 import org.smartbff.smart.TokenResponse;

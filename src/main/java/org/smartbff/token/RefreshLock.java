@@ -4,9 +4,9 @@ import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.smartbff.common.RandomTokens;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.StoreUnavailableException;
-import org.smartbff.smart.RandomTokens;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;

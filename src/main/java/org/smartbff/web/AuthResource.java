@@ -19,14 +19,15 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.smartbff.common.Csrf;
+import org.smartbff.launch.BrowserLaunches;
+import org.smartbff.launch.LaunchService;
+import org.smartbff.launch.LaunchService.Callback;
+import org.smartbff.session.LaunchHandles;
+import org.smartbff.session.SessionCookies;
+import org.smartbff.session.SessionStore;
 import org.smartbff.web.openapi.ErrorDocument;
 import org.smartbff.web.openapi.SessionDocument;
-import org.smartbff.launch.LaunchService;
-import org.smartbff.launch.BrowserLaunches;
-import org.smartbff.launch.LaunchService.Callback;
-import org.smartbff.session.SessionCookies;
-import org.smartbff.session.LaunchHandles;
-import org.smartbff.session.SessionStore;
 
 import io.smallrye.mutiny.Uni;
 

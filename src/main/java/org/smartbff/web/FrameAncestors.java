@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers;
+import org.smartbff.smart.SmartServers;
 
 import io.quarkus.runtime.Startup;
 

@@ -3,6 +3,7 @@ package org.smartbff.web;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.smartbff.common.Csrf;
 import org.smartbff.config.SmartBffConfig;
 import org.smartbff.proxy.OperationOutcomes;
 

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.smartbff.session.Hashes;
+import org.smartbff.common.Hashes;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.FakeSmartServer;

@@ -13,10 +13,10 @@ import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.smartbff.config.SmartServers;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.smart.FormEncoding;
 import org.smartbff.smart.SmartDiscovery;
+import org.smartbff.smart.SmartServers;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.FakeSmartServer.ClientAuth;

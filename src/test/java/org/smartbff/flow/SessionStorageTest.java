@@ -1,5 +1,6 @@
 package org.smartbff.flow;
 
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +9,16 @@ import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.smartbff.session.Hashes;
+import org.smartbff.common.Hashes;
+import org.smartbff.session.SealedJson;
+import org.smartbff.session.SessionCookies;
+import org.smartbff.session.SessionId;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -32,6 +38,9 @@ class SessionStorageTest {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    SealedJson sealed;
 
     @BeforeEach
     void reset() {
@@ -97,5 +106,28 @@ class SessionStorageTest {
         redis.value(String.class).set("smart-bff:session:" + Hashes.sha256Hex(attacker), victimValue);
         io.restassured.RestAssured.given().cookie(org.smartbff.session.SessionCookies.SESSION, attacker)
                 .when().get("/auth/session").then().statusCode(401);
+    }
+
+    /** A rolling upgrade keeps its users: a session the previous version wrote (no format version) still opens. */
+    @Test
+    void a_session_stored_by_the_previous_version_still_opens() throws Exception {
+        long now = clock.instant().getEpochSecond();
+        // The JSON of SessionRecord itself, as smart-bff stored sessions before their stored form had a version.
+        String previous = """
+                {"server":"fake","accessToken":"AT-previous","accessTokenExpiresAt":%d,"refreshToken":"RT-previous",
+                 "scope":"openid fhirUser launch/patient patient/*.rs","identity":{"issuer":"https://as.example",
+                 "subject":"alice","fhirUser":"Practitioner/7","name":"Alice"},"context":{"patient":"p-7"},
+                 "createdAt":%d,"expiresAt":%d,"grantExpiresAt":0}
+                """.formatted(now + 600, now, now + 3600);
+        SessionId id = SessionId.generate();
+        String key = "smart-bff:session:" + id.hash();
+        Object record = new ObjectMapper().readTree(previous);
+        redis.value(String.class).set(key, sealed.seal(record, key));
+
+        io.restassured.RestAssured.given().cookie(SessionCookies.SESSION, id.cookieValue())
+                .when().get("/auth/session").then().statusCode(200)
+                .body("server", equalTo("fake"))
+                .body("fhirUser", equalTo("Practitioner/7"))
+                .body("patient", equalTo("p-7"));
     }
 }

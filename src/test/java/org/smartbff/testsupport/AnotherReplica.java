@@ -3,7 +3,6 @@ package org.smartbff.testsupport;
 import java.time.Clock;
 
 import org.smartbff.config.SmartBffConfig;
-import org.smartbff.config.SmartServers;
 import org.smartbff.observe.Audit;
 import org.smartbff.observe.BffMetrics;
 import org.smartbff.session.SealedJson;
@@ -13,6 +12,7 @@ import org.smartbff.session.SessionStore;
 import org.smartbff.smart.ClientKeys;
 import org.smartbff.smart.IdTokenVerifier;
 import org.smartbff.smart.SmartDiscovery;
+import org.smartbff.smart.SmartServers;
 import org.smartbff.smart.TokenClient;
 import org.smartbff.token.AccessTokens;
 import org.smartbff.token.RefreshLock;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.smartbff.smart.RandomTokens;
+import org.smartbff.common.RandomTokens;
 
 class RandomTokensTest {
 

@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.smartbff.session.Hashes;
+import org.smartbff.common.Hashes;
 import org.smartbff.session.SessionId;
 
 class SessionIdTest {

@@ -1,4 +1,4 @@
-package org.smartbff.session;
+package org.smartbff.common;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package org.smartbff.web;
+package org.smartbff.common;
 
 /**
  * The anti-forgery header. A cross-site form or image cannot set a custom header, and a cross-site {@code fetch} that

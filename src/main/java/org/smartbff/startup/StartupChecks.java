@@ -1,10 +1,12 @@
-package org.smartbff.config;
+package org.smartbff.startup;
 
 import java.util.List;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 
+import org.smartbff.config.ConfigProblems;
+import org.smartbff.config.SmartBffConfig;
 import org.smartbff.config.SmartBffConfig.ClientAuth;
 import org.smartbff.smart.ClientKeys;
 

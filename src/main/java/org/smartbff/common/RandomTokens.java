@@ -1,4 +1,4 @@
-package org.smartbff.smart;
+package org.smartbff.common;
 
 import java.security.SecureRandom;
 import java.util.Base64;

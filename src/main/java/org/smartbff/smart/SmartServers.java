@@ -1,4 +1,4 @@
-package org.smartbff.config;
+package org.smartbff.smart;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.smartbff.config.SmartBffConfig;
 import org.smartbff.config.SmartBffConfig.ClientAuth;
 
 /**
@@ -101,6 +102,6 @@ public class SmartServers {
 
     /** An EHR launch must ask for {@code launch}, or the EHR's launch context cannot be granted. */
     static String withLaunchScope(String scope) {
-        return org.smartbff.smart.Scopes.parse(scope).contains("launch") ? scope.trim() : "launch " + scope.trim();
+        return Scopes.parse(scope).contains("launch") ? scope.trim() : "launch " + scope.trim();
     }
 }
