@@ -41,7 +41,7 @@ public class SessionChanges {
      */
     static final String FLUSHED = "flushed";
     /** A key that lives as long as Redis keeps its data; its absence at a heartbeat means Redis lost everything. */
-    static final String MARKER = "smart-bff:marker";
+    public static final String MARKER = "smart-bff:marker";
     /** A heartbeat: re-creates the marker (announcing the flush when it was gone), then sends the heartbeat itself. */
     private static final String BEAT = "if redis.call('set', KEYS[1], '1', 'NX') then redis.call('publish', ARGV[1], '"
             + FLUSHED + "') end return redis.call('publish', ARGV[1], ARGV[2])";

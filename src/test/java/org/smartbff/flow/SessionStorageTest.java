@@ -17,6 +17,7 @@ import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.StoredKeys;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -52,7 +53,7 @@ class SessionStorageTest {
     @Test
     void the_session_key_is_the_sha256_of_the_cookie_and_the_value_holds_no_plaintext() {
         String cookie = BrowserLogin.login();
-        List<String> keys = redis.key().keys("smart-bff:*");
+        List<String> keys = StoredKeys.of(redis);
         assertEquals(List.of("smart-bff:session:" + Hashes.sha256Hex(cookie)), keys);
 
         String value = redis.value(String.class).get(keys.get(0));
@@ -72,7 +73,7 @@ class SessionStorageTest {
         String authorizeUrl = BrowserLogin.start().authorizeUrl();
         String state = org.smartbff.smart.FormEncoding.parseQuery(java.net.URI.create(authorizeUrl).getRawQuery()).get("state");
         String key = "smart-bff:launch:" + Hashes.sha256Hex(state);
-        assertEquals(List.of(key), redis.key().keys("smart-bff:*"));
+        assertEquals(List.of(key), StoredKeys.of(redis));
         long ttl = redis.key().pttl(key);
         assertTrue(ttl > 590_000 && ttl <= 600_000, "about ten minutes: " + ttl);
         assertFalse(redis.value(String.class).get(key).contains(state));
