@@ -93,7 +93,7 @@ class ArchitectureTest {
             "org.smartbff.web.browser.BrowserHeaders");
 
     static final DescribedPredicate<JavaClass> PURE = JavaClass.Predicates.resideInAnyPackage(
-            "org.smartbff.smart.scope..", "org.smartbff.common..")
+            "org.smartbff.smart.scope..", "org.smartbff.proxy.rewrite..", "org.smartbff.common..")
             .or(DescribedPredicate.describe("one of the pure classes",
                     (JavaClass type) -> PURE_CLASSES.contains(type.getName().split("\\$")[0])))
             .as("pure protocol code");
@@ -112,18 +112,4 @@ class ArchitectureTest {
                     "org.jboss..", "org.eclipse.microprofile..", "io.lettuce..", "redis..")
             .because("protocol rules are read and tested without a server: Vert.x, Netty, Quarkus, Mutiny, Redis and "
                     + "Jakarta stay in the classes that do the I/O");
-
-    /**
-     * The URL rewriter works on the body's bytes as they stream; it takes and returns Vert.x buffers so that a chunk
-     * without a match passes through without a copy. Buffers are all it may know of the runtime: no stream, request,
-     * response, event loop, Quarkus or Redis.
-     */
-    @ArchTest
-    static final ArchRule rewriting_knows_only_buffers = noClasses().that()
-            .resideInAPackage("org.smartbff.proxy.rewrite..").should().dependOnClassesThat(
-                    JavaClass.Predicates.resideInAnyPackage("io.vertx..", "io.netty..", "io.quarkus..",
-                            "io.smallrye..", "jakarta..", "org.jboss..", "org.eclipse.microprofile..")
-                            .and(DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage(
-                                    "io.vertx.core.buffer..", "io.netty.buffer.."))))
-            .because("the rewriting rules are tested on bytes alone; the proxy does the I/O");
 }

@@ -178,7 +178,7 @@ final class ProxiedCall {
         if (rewrite) {
             // The length changes with the URLs.
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-            StreamingUrlRewriter rewriter = new StreamingUrlRewriter(upstreamBase, publicFhirBase);
+            RewritingBuffers rewriter = new RewritingBuffers(new StreamingUrlRewriter(upstreamBase, publicFhirBase));
             // (Not for HEAD: its Content-Length is that of a body it does not carry.)
             if (announcedLength(upstream) <= WHOLE_REWRITE_LIMIT && context.request().method() != HttpMethod.HEAD) {
                 rewriteWhole(upstream, response, rewriter);
@@ -199,7 +199,7 @@ final class ProxiedCall {
      * sent with a Content-Length in one write: no chunk framing, and one socket write instead of two or more.
      */
     private static void rewriteWhole(HttpClientResponse upstream, HttpServerResponse response,
-            StreamingUrlRewriter rewriter) {
+            RewritingBuffers rewriter) {
         upstream.body().onSuccess(body -> {
             Buffer out = rewriter.feed(body);
             Buffer rest = rewriter.finish();
@@ -229,7 +229,7 @@ final class ProxiedCall {
     }
 
     private static void streamRewritten(HttpClientResponse upstream, HttpServerResponse response,
-            StreamingUrlRewriter rewriter) {
+            RewritingBuffers rewriter) {
         upstream.handler(chunk -> {
             Buffer out = rewriter.feed(chunk);
             if (out.length() > 0) {

@@ -1,12 +1,10 @@
 package org.smartbff.proxy.rewrite;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.netty.buffer.ByteBuf;
-import io.vertx.core.buffer.Buffer;
 
 /**
  * Rewrites the FHIR server's base URL to the BFF's public FHIR mount in a JSON response body, while it streams.
@@ -34,9 +32,9 @@ import io.vertx.core.buffer.Buffer;
  * <p>
  * <b>Cost model.</b> Each chunk is scanned once with a tight loop looking for the first byte of the patterns; only at
  * such a byte are the patterns compared, and most comparisons fail on the next byte or two. A chunk without a match
- * is returned as it is (or a slice of it, when its tail is held back): no copy at all when its bytes are on the heap,
- * one copy otherwise. A chunk with matches costs one bulk copy of the unchanged runs plus the replacements into one
- * new buffer. When the previous chunk ended with the beginning of a possible match (at most the longest pattern
+ * comes back as {@link Output.Pass}: "send the first n bytes of what you gave me as they are", so the caller sends its
+ * own buffer (or a slice of it, when the tail is held back) without a copy. A chunk with matches costs one bulk copy
+ * of the unchanged runs plus the replacements into one new array ({@link Output.Rewritten}). When the previous chunk ended with the beginning of a possible match (at most the longest pattern
  * length, in bytes, is held back), the held bytes and the new chunk are joined into one array first: one more copy,
  * for that chunk only. Nothing is allocated per byte, and memory does not grow with the body.
  *
@@ -45,9 +43,28 @@ import io.vertx.core.buffer.Buffer;
  * cannot see into), and its length changes, so {@code Content-Length} has to go (send it chunked).
  *
  * <p>
- * Not thread-safe: one instance per response, fed in order from the event loop.
+ * This class knows bytes only (no buffer type of any runtime), so its rules are tested on arrays; the proxy adapts its
+ * network buffers to it. Not thread-safe: one instance per response, fed in order from the event loop.
  */
 public final class StreamingUrlRewriter {
+
+    /** What a chunk becomes. */
+    public sealed interface Output {
+
+        /** Nothing to send yet. */
+        Output NOTHING = new Pass(0);
+
+        /**
+         * The first {@code length} bytes of the chunk just fed go out unchanged: send (a slice of) that chunk itself.
+         * The rest of it is held back.
+         */
+        record Pass(int length) implements Output {
+        }
+
+        /** New bytes, {@code bytes[0, length)}, owned by the caller from now on. */
+        record Rewritten(byte[] bytes, int length) implements Output {
+        }
+    }
 
     private static final int NO_MATCH = -1;
     private static final int NEED_MORE = -2;
@@ -116,46 +133,41 @@ public final class StreamingUrlRewriter {
     }
 
     /**
-     * Takes the next chunk of the body and returns what can be sent now; that may be empty, and may share memory with
-     * {@code chunk} (do not change the chunk afterwards). Holds back at most {@link #maxHeldBytes()} bytes that could be
-     * the beginning of a match.
+     * Takes the next chunk of the body, {@code bytes[offset, offset + length)}, and says what can be sent now. Holds
+     * back at most {@link #maxHeldBytes()} bytes that could be the beginning of a match. The array is only read, and
+     * not kept: the caller may reuse it once this returns (a {@link Output.Pass} refers to the caller's own copy).
      */
-    public Buffer feed(Buffer chunk) {
+    public Output feed(byte[] bytes, int offset, int length) {
         if (finished) {
             throw new IllegalStateException("feed after finish");
         }
-        int length = chunk.length();
         if (length == 0) {
-            return Buffer.buffer(0);
+            return Output.NOTHING;
         }
         if (heldLength == 0) {
-            ByteBuf view = chunk.getByteBuf();
-            if (view.hasArray()) {
-                return process(view.array(), view.arrayOffset() + view.readerIndex(), length, chunk);
-            }
-            return process(chunk.getBytes(), 0, length, chunk);
+            return process(bytes, offset, length, true);
         }
         // The held bytes may be completed by this chunk: scan both as one array.
         byte[] joined = new byte[heldLength + length];
         System.arraycopy(held, 0, joined, 0, heldLength);
-        chunk.getBytes(0, length, joined, heldLength);
+        System.arraycopy(bytes, offset, joined, heldLength, length);
         heldLength = 0;
-        return process(joined, 0, joined.length, null);
+        return process(joined, 0, joined.length, false);
     }
 
     /** Ends the body and returns the rest: the held bytes, rewritten if they end with a match. */
-    public Buffer finish() {
+    public Output finish() {
         if (finished) {
-            return Buffer.buffer(0);
+            return Output.NOTHING;
         }
         finished = true;
         if (heldLength == 0) {
-            return Buffer.buffer(0);
+            return Output.NOTHING;
         }
         byte[] rest = new byte[heldLength];
         System.arraycopy(held, 0, rest, 0, heldLength);
         heldLength = 0;
-        return process(rest, 0, rest.length, null);
+        return process(rest, 0, rest.length, false);
     }
 
     /** The most bytes {@link #feed} ever holds back: the length of the longest pattern. */
@@ -170,15 +182,15 @@ public final class StreamingUrlRewriter {
 
     /**
      * Rewrites {@code bytes[offset, offset + length)}, keeps a possibly incomplete match at its end in {@link #held},
-     * and returns the rest. {@code original}, when not null, is a buffer holding exactly these bytes, returned (or
-     * sliced) as it is when nothing needs replacing.
+     * and returns the rest. {@code callersBytes}: these are exactly the bytes of the chunk fed, so a run without a
+     * replacement can be passed as it is.
      */
-    private Buffer process(byte[] bytes, int offset, int length, Buffer original) {
+    private Output process(byte[] bytes, int offset, int length, boolean callersBytes) {
         int end = offset + length;
         int pos = offset;
         int copiedUpTo = offset;
         int keepFrom = end;
-        Buffer out = null;
+        Appender out = null;
         while ((pos = nextCandidate(bytes, pos, end)) < end) {
             int match = matchAt(bytes, pos, end);
             if (match == NEED_MORE) {
@@ -190,23 +202,46 @@ public final class StreamingUrlRewriter {
                 continue;
             }
             if (out == null) {
-                // Room for the chunk and a few replacements; the buffer grows if needed.
-                out = Buffer.buffer(length + 256);
+                // Room for the chunk and a few replacements; it grows if needed.
+                out = new Appender(length + 256);
             }
-            out.appendBytes(bytes, copiedUpTo, pos - copiedUpTo).appendBytes(replacements[match]);
+            out.append(bytes, copiedUpTo, pos - copiedUpTo).append(replacements[match], 0, replacements[match].length);
             pos += patterns[match].length;
             copiedUpTo = pos;
         }
         heldLength = end - keepFrom;
         System.arraycopy(bytes, keepFrom, held, 0, heldLength);
         if (out != null) {
-            return out.appendBytes(bytes, copiedUpTo, keepFrom - copiedUpTo);
+            return out.append(bytes, copiedUpTo, keepFrom - copiedUpTo).done();
         }
         // Nothing replaced: everything up to keepFrom passes unchanged.
-        if (original != null) {
-            return keepFrom == end ? original : original.slice(0, keepFrom - offset);
+        if (callersBytes) {
+            return new Output.Pass(keepFrom - offset);
         }
-        return Buffer.buffer(keepFrom - offset).appendBytes(bytes, offset, keepFrom - offset);
+        return new Appender(keepFrom - offset).append(bytes, offset, keepFrom - offset).done();
+    }
+
+    /** A growing byte array, for a chunk with replacements. */
+    private static final class Appender {
+        private byte[] bytes;
+        private int length;
+
+        Appender(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        Appender append(byte[] from, int offset, int count) {
+            if (length + count > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length + count, bytes.length * 2));
+            }
+            System.arraycopy(from, offset, bytes, length, count);
+            length += count;
+            return this;
+        }
+
+        Output done() {
+            return length == 0 ? Output.NOTHING : new Output.Rewritten(bytes, length);
+        }
     }
 
     /** The first index in {@code [from, end)} holding the first byte of a pattern, or {@code end}. */

@@ -3,13 +3,14 @@ package org.smartbff.proxy.rewrite;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.vertx.core.buffer.Buffer;
+import org.smartbff.proxy.rewrite.StreamingUrlRewriter.Output;
 
 /** Test helpers: a reference implementation and a driver that feeds a body in given chunks. */
 final class Rewrites {
@@ -32,17 +33,17 @@ final class Rewrites {
 
     /** Feeds {@code body} cut at the given chunk sizes (the last chunk takes the rest) and returns all output. */
     static String run(StreamingUrlRewriter rewriter, byte[] body, int... sizes) {
-        Buffer out = Buffer.buffer();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         int pos = 0;
         for (int size : sizes) {
             int end = Math.min(body.length, pos + size);
-            out.appendBuffer(feedChecked(rewriter, Buffer.buffer().appendBytes(body, pos, end - pos)));
+            out.writeBytes(feedChecked(rewriter, body, pos, end - pos));
             pos = end;
         }
         if (pos < body.length) {
-            out.appendBuffer(feedChecked(rewriter, Buffer.buffer().appendBytes(body, pos, body.length - pos)));
+            out.writeBytes(feedChecked(rewriter, body, pos, body.length - pos));
         }
-        out.appendBuffer(rewriter.finish());
+        out.writeBytes(bytes(rewriter.finish(), null, 0));
         assertEquals(0, rewriter.heldBytes(), "nothing held after finish");
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -58,11 +59,27 @@ final class Rewrites {
         return run(rewriter, body, Arrays.copyOf(sizes, count));
     }
 
-    static Buffer feedChecked(StreamingUrlRewriter rewriter, Buffer chunk) {
-        Buffer out = rewriter.feed(chunk);
+    /** Feeds {@code body[offset, offset + length)} and returns the bytes to send now. */
+    static byte[] feedChecked(StreamingUrlRewriter rewriter, byte[] body, int offset, int length) {
+        Output out = rewriter.feed(body, offset, length);
         assertTrue(rewriter.heldBytes() <= rewriter.maxHeldBytes(),
                 () -> "held " + rewriter.heldBytes() + " > " + rewriter.maxHeldBytes());
-        return out;
+        return bytes(out, body, offset);
+    }
+
+    /** The bytes an output stands for: new ones, or the first ones of the chunk fed at {@code fed[offset...]}. */
+    static byte[] bytes(Output out, byte[] fed, int offset) {
+        if (out instanceof Output.Rewritten rewritten) {
+            return Arrays.copyOf(rewritten.bytes(), rewritten.length());
+        }
+        int length = ((Output.Pass) out).length();
+        return length == 0 ? new byte[0] : Arrays.copyOfRange(fed, offset, offset + length);
+    }
+
+    /** Feeds one whole chunk given as text; the text to send now. */
+    static String feed(StreamingUrlRewriter rewriter, String chunk) {
+        byte[] bytes = utf8(chunk);
+        return new String(feedChecked(rewriter, bytes, 0, bytes.length), StandardCharsets.UTF_8);
     }
 
     static byte[] utf8(String s) {

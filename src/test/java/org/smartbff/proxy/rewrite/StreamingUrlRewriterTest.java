@@ -1,19 +1,18 @@
 package org.smartbff.proxy.rewrite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.smartbff.proxy.rewrite.Rewrites.feed;
 import static org.smartbff.proxy.rewrite.Rewrites.run;
 import static org.smartbff.proxy.rewrite.Rewrites.utf8;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import io.netty.buffer.Unpooled;
-import io.vertx.core.buffer.Buffer;
+import org.smartbff.proxy.rewrite.StreamingUrlRewriter.Output;
 
 class StreamingUrlRewriterTest {
 
@@ -103,68 +102,56 @@ class StreamingUrlRewriterTest {
     @Test
     void aMatchSplitAcrossChunksIsHeldBackThenRewritten() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
-        Buffer first = rewriter.feed(Buffer.buffer("{\"url\":\"https://ehr.exa"));
-        assertEquals("{\"url\":\"", first.toString());
+        assertEquals("{\"url\":\"", feed(rewriter, "{\"url\":\"https://ehr.exa"));
         assertEquals("https://ehr.exa".length(), rewriter.heldBytes());
         // The whole base has arrived, but not the byte that says whether it is a boundary.
-        Buffer second = rewriter.feed(Buffer.buffer("mple/fhir"));
-        assertEquals("", second.toString());
+        assertEquals("", feed(rewriter, "mple/fhir"));
         assertEquals(UP.length(), rewriter.heldBytes());
-        Buffer third = rewriter.feed(Buffer.buffer("/Patient/1\"}"));
-        assertEquals("https://bff.example/fhir/Patient/1\"}", third.toString());
+        assertEquals("https://bff.example/fhir/Patient/1\"}", feed(rewriter, "/Patient/1\"}"));
         assertEquals(0, rewriter.heldBytes());
-        assertEquals("", rewriter.finish().toString());
+        assertEquals(Output.NOTHING, rewriter.finish());
     }
 
     @Test
     void heldBytesThatTurnOutNotToMatchAreReleased() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
-        assertEquals("a", rewriter.feed(Buffer.buffer("ahttps://ehr.example/fhir")).toString());
-        assertEquals("https://ehr.example/fhir2/x", rewriter.feed(Buffer.buffer("2/x")).toString());
+        assertEquals("a", feed(rewriter, "ahttps://ehr.example/fhir"));
+        assertEquals("https://ehr.example/fhir2/x", feed(rewriter, "2/x"));
         assertEquals(0, rewriter.heldBytes());
     }
 
     @Test
-    void aChunkWithoutCandidatesIsReturnedAsItIs() {
+    void aChunkWithoutCandidatesPassesAsItIs() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
-        Buffer chunk = Buffer.buffer("{\"resourceType\":\"Bundle\",\"total\":0}");
-        assertSame(chunk, rewriter.feed(chunk));
-        // A candidate that fails, without a replacement, also needs no copy.
-        Buffer near = Buffer.buffer("{\"system\":\"https://loinc.org\"}");
-        assertSame(near, rewriter.feed(near));
+        byte[] chunk = utf8("{\"resourceType\":\"Bundle\",\"total\":0}");
+        assertEquals(new Output.Pass(chunk.length), rewriter.feed(chunk, 0, chunk.length));
+        // A candidate that fails, without a replacement, also passes as it is; so does a part of an array.
+        byte[] near = utf8("xx{\"system\":\"https://loinc.org\"}yy");
+        assertEquals(new Output.Pass(near.length - 4), rewriter.feed(near, 2, near.length - 4));
     }
 
     @Test
-    void aChunkWithAHeldTailIsSlicedNotCopied() {
+    void aChunkWithAHeldTailPassesItsHead() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
-        Buffer chunk = Buffer.buffer("{\"url\":\"htt");
-        Buffer out = rewriter.feed(chunk);
-        assertEquals("{\"url\":\"", out.toString());
+        byte[] chunk = utf8("{\"url\":\"htt");
+        assertEquals(new Output.Pass("{\"url\":\"".length()), rewriter.feed(chunk, 0, chunk.length));
         assertEquals(3, rewriter.heldBytes());
-        // A slice shares the chunk's memory.
-        chunk.setByte(0, (byte) '[');
-        assertEquals('[', out.getByte(0));
     }
 
     @Test
-    void offHeapChunks() {
+    void theFedArrayIsNotKept() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
-        Buffer out = Buffer.buffer()
-                .appendBuffer(rewriter.feed(direct("{\"url\":\"https://ehr.example/fhir/a\",\"b\":\"https://ehr.")))
-                .appendBuffer(rewriter.feed(direct("example/fhir?x\"}")))
-                .appendBuffer(rewriter.finish());
-        assertEquals("{\"url\":\"https://bff.example/fhir/a\",\"b\":\"https://bff.example/fhir?x\"}", out.toString());
-    }
-
-    private static Buffer direct(String s) {
-        return Buffer.buffer(Unpooled.directBuffer().writeBytes(utf8(s)));
+        byte[] chunk = utf8("{\"url\":\"https://ehr.example/fh");
+        rewriter.feed(chunk, 0, chunk.length);
+        Arrays.fill(chunk, (byte) 'x');
+        assertEquals("https://bff.example/fhir\"}", feed(rewriter, "ir\"}"));
     }
 
     @Test
     void emptyChunksAndEmptyBodies() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
-        assertEquals(0, rewriter.feed(Buffer.buffer()).length());
-        assertEquals(0, rewriter.finish().length());
+        assertEquals(Output.NOTHING, rewriter.feed(new byte[0], 0, 0));
+        assertEquals(Output.NOTHING, rewriter.finish());
     }
 
     @Test
@@ -177,8 +164,8 @@ class StreamingUrlRewriterTest {
     void feedAfterFinishIsRefused() {
         StreamingUrlRewriter rewriter = new StreamingUrlRewriter(UP, PUB);
         rewriter.finish();
-        assertThrows(IllegalStateException.class, () -> rewriter.feed(Buffer.buffer("x")));
-        assertEquals(0, rewriter.finish().length());
+        assertThrows(IllegalStateException.class, () -> rewriter.feed(utf8("x"), 0, 1));
+        assertEquals(Output.NOTHING, rewriter.finish());
     }
 
     @Test
