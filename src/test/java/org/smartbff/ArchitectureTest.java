@@ -87,7 +87,9 @@ class ArchitectureTest {
             "org.smartbff.smart.Scopes",
             "org.smartbff.smart.ServerDataRules",
             "org.smartbff.smart.ServerText",
+            "org.smartbff.token.RefreshFailure",
             "org.smartbff.token.RefreshPolicy",
+            "org.smartbff.token.TokenOutcome",
             "org.smartbff.web.Origins",
             "org.smartbff.web.RequestFraming",
             "org.smartbff.web.browser.BrowserHeaders");

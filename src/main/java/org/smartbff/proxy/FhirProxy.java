@@ -13,7 +13,7 @@ import org.smartbff.session.SessionStore;
 import org.smartbff.smart.SmartServers;
 import org.smartbff.smart.SmartServers.SmartServer;
 import org.smartbff.token.AccessTokens;
-import org.smartbff.token.SessionExpiredException;
+import org.smartbff.token.TokenOutcome;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.smallrye.mutiny.Uni;
@@ -111,15 +111,20 @@ public class FhirProxy {
             forward(context, eventLoop, id.get(), known, path.get(), declaredLength);
             return;
         }
-        (known != null ? Uni.createFrom().item(known) : sessions.find(id.get()))
-                .flatMap(record -> record == null
-                        ? Uni.createFrom().<SessionRecord> failure(new SessionExpiredException("no session"))
-                        : accessTokens.usable(id.get(), record))
+        Uni<TokenOutcome> token = known != null ? accessTokens.forCall(id.get(), known)
+                : sessions.find(id.get()).flatMap(record -> record == null
+                        ? Uni.createFrom().item(new TokenOutcome.SessionEnded("no session"))
+                        : accessTokens.forCall(id.get(), record));
+        token
                 // Refreshes may finish on another thread; the rest of the call belongs to the request's event loop.
                 .emitOn(task -> eventLoop.runOnContext(ignored -> task.run()))
-                .subscribe().with(record -> {
-                    call.session(id.get(), record);
-                    forward(context, eventLoop, id.get(), record, path.get(), declaredLength);
+                .subscribe().with(outcome -> {
+                    if (outcome instanceof TokenOutcome.Ready ready) {
+                        call.session(id.get(), ready.session());
+                        forward(context, eventLoop, id.get(), ready.session(), path.get(), declaredLength);
+                    } else {
+                        ProxyErrors.noToken(context, (TokenOutcome.NoToken) outcome);
+                    }
                 },
                         failure -> ProxyErrors.failed(context, failure));
     }
