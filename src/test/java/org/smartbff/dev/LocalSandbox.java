@@ -9,7 +9,7 @@ import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 
-import org.smartbff.testsupport.FakeSmartServer;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 /**
  * The local SMART sandbox of dev mode: the tests' {@link FakeSmartServer} (a SMART App Launch authorization server and a

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.smartbff.common.Hashes;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.LogCapture;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
 import org.smartbff.testsupport.StoredKeys;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;

@@ -18,12 +18,12 @@ import org.smartbff.smart.FormEncoding;
 import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.SmartServers;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
-import org.smartbff.testsupport.FakeSmartServer.ClientAuth;
-import org.smartbff.testsupport.FakeSmartServer.DiscoveryMode;
-import org.smartbff.testsupport.FakeSmartServer.RefreshIdToken;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
+import org.smartbff.testsupport.fake.FakeSmartServer.ClientAuth;
+import org.smartbff.testsupport.fake.FakeSmartServer.DiscoveryMode;
+import org.smartbff.testsupport.fake.FakeSmartServer.RefreshIdToken;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -19,10 +19,10 @@ import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.testsupport.AnotherReplica;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.RedisControl;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.test.common.QuarkusTestResource;

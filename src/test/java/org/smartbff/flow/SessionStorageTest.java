@@ -14,10 +14,10 @@ import org.smartbff.session.SealedJson;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
 import org.smartbff.testsupport.StoredKeys;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 

@@ -25,9 +25,9 @@ import org.smartbff.session.SessionRecord;
 import org.smartbff.session.SessionStore;
 import org.smartbff.testsupport.AnotherReplica;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 import org.smartbff.token.AccessTokens;
 
 import io.quarkus.oidc.client.OidcClients;

@@ -22,9 +22,9 @@ import org.smartbff.session.SessionCookies;
 import org.smartbff.smart.FormEncoding;
 import org.smartbff.smart.Pkce;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

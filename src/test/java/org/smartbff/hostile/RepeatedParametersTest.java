@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.smart.FormEncoding;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 import org.smartbff.web.AuthResource;
 
 import io.quarkus.test.common.QuarkusTestResource;

@@ -21,9 +21,9 @@ import org.smartbff.smart.SmartConfiguration;
 import org.smartbff.smart.SmartDiscovery;
 import org.smartbff.smart.SmartServers;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -5,25 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.smartbff.ops.OpsFiles.mapConfig;
-import static org.smartbff.ops.OpsFiles.merge;
 import static org.smartbff.ops.OpsFiles.read;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Enumeration;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +23,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -42,17 +32,14 @@ import org.junit.jupiter.api.Test;
 import org.smartbff.config.SmartBffConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
-import io.smallrye.config.WithName;
-
 /**
- * The deployment files (container image, Kubernetes manifests, Helm chart) against what the application really is:
- * the properties it reads, the port and health endpoints it serves, the way it shuts down. Plain files, no cluster,
- * no Docker and no Helm binary: each check reads the file the way the tool would and states the rule it enforces.
+ * The deployment files (container image, Kubernetes manifests, the Helm chart's values and notes) against what the
+ * application really is: the properties it reads, the port and health endpoints it serves, the way it shuts down.
+ * Plain files, no cluster and no Docker: each check reads the file the way the tool would and states the rule it
+ * enforces. What the chart's templates render to is {@link HelmChartTest}'s, which renders them with Helm itself.
  */
 class DeploymentFilesTest {
 
@@ -63,11 +50,7 @@ class DeploymentFilesTest {
     private static final int MANAGEMENT_PORT = 9000;
     private static final Path CHART = OpsFiles.CHART;
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PLACEHOLDER = "REPLACE_ME";
-
-    /** Variables that the image's launcher (run-java.sh) reads rather than the application. */
-    private static final Set<String> LAUNCHER_VARIABLES = Set.of("JAVA_OPTS_APPEND");
 
     // ------------------------------------------------------------------------------------------------ container image
 
@@ -337,8 +320,7 @@ class DeploymentFilesTest {
         Set<String> names = new TreeSet<>(configMapData().keySet());
         names.addAll(fieldNames(k8s("secret-template.yaml", "Secret").path("stringData")));
         container(k8s("deployment.yaml", "Deployment")).path("env").forEach(e -> names.add(e.path("name").asText()));
-        List<Pattern> known = appEnvironmentNames();
-        List<String> unknown = names.stream().filter(n -> !readByTheApp(n, known)).toList();
+        List<String> unknown = names.stream().filter(n -> !AppEnvironment.reads(n)).toList();
         assertEquals(List.of(), unknown, "set but never read (a typo, or a property of an extension not in the build)");
     }
 
@@ -454,63 +436,6 @@ class DeploymentFilesTest {
     // ------------------------------------------------------------------------------------------------------ Helm chart
 
     @Test
-    void chart_is_a_v2_application_chart_of_app_version_0_1_0() {
-        JsonNode chart = single(CHART.resolve("Chart.yaml"));
-        assertEquals("v2", chart.path("apiVersion").asText());
-        assertEquals("smart-bff", chart.path("name").asText());
-        assertEquals("application", chart.path("type").asText());
-        assertEquals("0.1.0", chart.path("appVersion").asText());
-        assertTrue(chart.path("version").asText().matches("[0-9]+\\.[0-9]+\\.[0-9]+.*"));
-    }
-
-    @Test
-    void values_schema_is_draft_07_json_that_describes_and_requires_the_top_level_values() {
-        JsonNode schema = schema();
-        assertEquals("http://json-schema.org/draft-07/schema#", schema.path("$schema").asText());
-        assertEquals("object", schema.path("type").asText());
-        Set<String> described = fieldNames(schema.path("properties"));
-        Set<String> values = fieldNames(values());
-        Set<String> undescribed = new TreeSet<>(values);
-        undescribed.removeAll(described);
-        assertEquals(Set.of(), undescribed, "every top-level value is described in values.schema.json");
-        for (String required : texts(schema.path("required"))) {
-            assertTrue(values.contains(required), "values.yaml has the required " + required);
-        }
-        assertTrue(texts(schema.path("required")).containsAll(List.of("image", "publicUrl", "defaultServer", "servers",
-                "session", "redis", "resources", "probes")));
-        described.forEach(key -> assertTrue(schema.path("properties").path(key).size() > 0, key + " has a schema"));
-    }
-
-    @Test
-    void default_values_and_the_example_satisfy_the_schema() {
-        assertEquals(List.of(), validate(schema(), values()), "values.yaml");
-        assertEquals(List.of(), validate(schema(), exampleValues()), "values.yaml + ci/example-values.yaml");
-    }
-
-    @Test
-    void schema_rejects_latest_unknown_keys_bad_server_names_missing_client_secrets_and_writable_root_filesystems() {
-        Map<String, Consumer<ObjectNode>> mistakes = new LinkedHashMap<>();
-        mistakes.put("image.tag latest", v -> ((ObjectNode) v.path("image")).put("tag", "latest"));
-        mistakes.put("a misspelt key", v -> v.put("replicas", 3));
-        mistakes.put("a server name with a dash", v -> ((ObjectNode) v.path("servers"))
-                .set("my-ehr", v.path("servers").path("sandbox").deepCopy()));
-        mistakes.put("a server without clientId", v -> ((ObjectNode) v.path("servers").path("sandbox")).remove("clientId"));
-        mistakes.put("an unknown clientAuth", v -> ((ObjectNode) v.path("servers").path("sandbox")).put("clientAuth", "basic"));
-        mistakes.put("client_secret_basic without secret", v -> ((ObjectNode) v.path("servers").path("ehr"))
-                .remove("clientSecretRef"));
-        mistakes.put("a trailing slash on publicUrl", v -> v.put("publicUrl", "https://bff.example/"));
-        mistakes.put("a writable root filesystem", v -> ((ObjectNode) v.path("securityContext"))
-                .put("readOnlyRootFilesystem", false));
-        mistakes.put("root", v -> ((ObjectNode) v.path("podSecurityContext")).put("runAsNonRoot", false));
-        mistakes.put("a non-Redis URL", v -> ((ObjectNode) v.path("redis")).put("url", "http://redis:6379"));
-        mistakes.forEach((mistake, change) -> {
-            ObjectNode values = exampleValues();
-            change.accept(values);
-            assertFalse(validate(schema(), values).isEmpty(), "the schema rejects " + mistake);
-        });
-    }
-
-    @Test
     void values_hold_no_secret_only_the_names_of_secrets() {
         for (Path file : List.of(CHART.resolve("values.yaml"), CHART.resolve("ci/example-values.yaml"))) {
             List<String> leaks = new ArrayList<>();
@@ -526,159 +451,6 @@ class DeploymentFilesTest {
             assertEquals(List.of(), leaks, ROOT.relativize(file).toString());
         }
         assertEquals("", values().path("redis").path("url").asText(), "no Redis URL (it may carry a password) by default");
-    }
-
-    @Test
-    void every_template_names_its_objects_after_the_release() {
-        List<Path> templates = chartTemplates();
-        Set<String> names = templates.stream().map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-        assertTrue(names.containsAll(Set.of("deployment.yaml", "service.yaml", "configmap.yaml", "hpa.yaml", "pdb.yaml",
-                "networkpolicy.yaml", "ingress.yaml", "serviceaccount.yaml", "NOTES.txt", "_helpers.tpl")), names.toString());
-        Set<String> releaseHelpers = releaseNamedHelpers();
-        assertTrue(releaseHelpers.contains("smart-bff.fullname"), "the fullname helper is built on .Release.Name");
-        Pattern objectName = Pattern.compile("(?m)^metadata:\\s*\\n(?:\\s+#.*\\n)*\\s+name:\\s*(.+)$");
-        for (Path template : templates) {
-            String name = template.getFileName().toString();
-            String text = read(template);
-            if (!name.endsWith(".yaml")) {
-                assertTrue(text.contains(".Release.Name") || text.contains("include \"smart-bff.fullname\""),
-                        name + " refers to .Release.Name or the fullname helper");
-                continue;
-            }
-            Matcher m = objectName.matcher(text);
-            assertTrue(m.find(), name + " names its object");
-            String value = m.group(1);
-            assertTrue(value.contains(".Release.Name") || releaseHelpers.stream()
-                    .anyMatch(h -> value.contains("include \"" + h + "\"")),
-                    name + ": metadata.name " + value + " derives from the release, so two releases never collide");
-        }
-    }
-
-    /** Helpers of _helpers.tpl whose output derives from .Release.Name, directly or through another such helper. */
-    private static Set<String> releaseNamedHelpers() {
-        Map<String, String> bodies = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?s)\\{\\{-?\\s*define\\s+\"([^\"]+)\"\\s*-?\\}\\}(.*?)\\{\\{-?\\s*end\\s*-?\\}\\}(?=\\s*(?:\\{\\{/\\*|\\{\\{-?\\s*define|\\z))")
-                .matcher(read(CHART.resolve("templates/_helpers.tpl")));
-        while (m.find()) {
-            bodies.put(m.group(1), m.group(2));
-        }
-        Set<String> derived = new LinkedHashSet<>();
-        boolean grew = true;
-        while (grew) {
-            grew = false;
-            for (Map.Entry<String, String> helper : bodies.entrySet()) {
-                if (!derived.contains(helper.getKey()) && (helper.getValue().contains(".Release.Name")
-                        || derived.stream().anyMatch(d -> helper.getValue().contains("include \"" + d + "\"")))) {
-                    grew = derived.add(helper.getKey());
-                }
-            }
-        }
-        return derived;
-    }
-
-    @Test
-    void templates_only_include_defined_helpers_and_close_every_block() {
-        Set<String> defined = new TreeSet<>();
-        Pattern define = Pattern.compile("\\{\\{-?\\s*define\\s+\"([^\"]+)\"");
-        Pattern include = Pattern.compile("(?:include|template)\\s+\"([^\"]+)\"");
-        Pattern opens = Pattern.compile("\\{\\{-?\\s*(if|range|with|define)\\b");
-        Pattern ends = Pattern.compile("\\{\\{-?\\s*end\\s*-?\\}\\}");
-        for (Path template : chartTemplates()) {
-            Matcher m = define.matcher(read(template));
-            while (m.find()) {
-                defined.add(m.group(1));
-            }
-        }
-        for (Path template : chartTemplates()) {
-            String text = read(template);
-            String name = template.getFileName().toString();
-            Matcher m = include.matcher(text);
-            while (m.find()) {
-                assertTrue(defined.contains(m.group(1)), name + " includes undefined " + m.group(1));
-            }
-            assertEquals(count(text, "{{"), count(text, "}}"), name + ": {{ and }} pair up");
-            assertEquals(count(opens, text), count(ends, text), name + ": every if/range/with/define has its end");
-        }
-    }
-
-    @Test
-    void deployment_template_rolls_the_pods_when_the_rendered_config_map_or_secret_changes() {
-        String deployment = read(CHART.resolve("templates/deployment.yaml"));
-        for (String kind : List.of("config", "secret")) {
-            Matcher m = Pattern.compile("checksum/" + kind
-                    + ": \\{\\{ include \\(print \\$\\.Template\\.BasePath \"/([a-z]+\\.yaml)\"\\) \\. \\| sha256sum \\}\\}")
-                    .matcher(deployment);
-            assertTrue(m.find(), "checksum/" + kind + " annotation");
-            assertTrue(Files.exists(CHART.resolve("templates").resolve(m.group(1))), m.group(1));
-        }
-        assertTrue(read(CHART.resolve("templates/configmap.yaml")).contains("kind: ConfigMap"));
-        assertTrue(read(CHART.resolve("templates/secret.yaml")).contains("kind: Secret"));
-    }
-
-    @Test
-    void every_environment_variable_the_templates_set_is_one_the_app_reads() {
-        List<Pattern> known = appEnvironmentNames();
-        Pattern literal = Pattern.compile("\\b((?:SMART_BFF|QUARKUS)_[A-Z0-9_]*[A-Z0-9])\\b(?!_?\\{\\{)");
-        Pattern perServer = Pattern.compile("SMART_BFF_SERVERS_\\{\\{[^}]*\\}\\}_([A-Z0-9_]+)");
-        Set<String> unknown = new TreeSet<>();
-        int perServerNames = 0;
-        for (Path template : chartTemplates()) {
-            if (template.getFileName().toString().equals("NOTES.txt")) {
-                continue;
-            }
-            // Comments may show name shapes (SMART_BFF_X_Y_Z); only what the templates emit counts.
-            String text = read(template).replaceAll("(?s)\\{\\{-?\\s*/\\*.*?\\*/\\s*-?\\}\\}", "")
-                    .replaceAll("(?m)^\\s*#.*$", "");
-            Matcher m = literal.matcher(text);
-            while (m.find()) {
-                if (!m.group(1).equals("SMART_BFF_SERVERS") && !readByTheApp(m.group(1), known)) {
-                    unknown.add(m.group(1));
-                }
-            }
-            Matcher s = perServer.matcher(text);
-            while (s.find()) {
-                perServerNames++;
-                String name = "SMART_BFF_SERVERS_EHR_" + s.group(1);
-                if (!readByTheApp(name, known)) {
-                    unknown.add("SMART_BFF_SERVERS_<NAME>_" + s.group(1));
-                }
-            }
-        }
-        assertTrue(perServerNames >= 6, "fhir-base-url, client-id, scope, ehr-scope, client-auth, client-secret");
-        assertEquals(Set.of(), unknown);
-    }
-
-    @Test
-    void server_names_with_a_dash_are_invisible_to_the_app_which_is_why_the_chart_forbids_them() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("SMART_BFF_PUBLIC_URL", "https://bff.example");
-        env.put("SMART_BFF_DEFAULT_SERVER", "ehr");
-        for (String name : List.of("ehr", "lab2", "my-ehr")) {
-            String prefix = "SMART_BFF_SERVERS_" + name.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
-            env.put(prefix + "FHIR_BASE_URL", "https://" + name + ".example/fhir");
-            env.put(prefix + "CLIENT_ID", "client-" + name);
-        }
-        assertEquals(Set.of("ehr", "lab2"), mapConfig(env).servers().keySet());
-        String pattern = schema().path("properties").path("servers").path("propertyNames").path("pattern").asText();
-        assertTrue("lab2".matches(pattern) && !"my-ehr".matches(pattern) && !"EHR".matches(pattern), pattern);
-        assertTrue(read(CHART.resolve("templates/_helpers.tpl")).contains(pattern.replace("\\\\", "\\")),
-                "the templates enforce the same rule for values that skip the schema");
-    }
-
-    @Test
-    void example_values_configure_their_default_server_as_the_app_maps_them() {
-        JsonNode values = exampleValues();
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("SMART_BFF_PUBLIC_URL", values.path("publicUrl").asText());
-        env.put("SMART_BFF_DEFAULT_SERVER", values.path("defaultServer").asText());
-        values.path("servers").fields().forEachRemaining(server -> {
-            String prefix = "SMART_BFF_SERVERS_" + server.getKey().toUpperCase(Locale.ROOT) + "_";
-            env.put(prefix + "FHIR_BASE_URL", server.getValue().path("fhirBaseUrl").asText());
-            env.put(prefix + "CLIENT_ID", server.getValue().path("clientId").asText());
-        });
-        SmartBffConfig config = mapConfig(env);
-        assertEquals(fieldNames(values.path("servers")), config.servers().keySet());
-        assertTrue(config.servers().containsKey(config.defaultServer()));
     }
 
     @Test
@@ -712,98 +484,11 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void chart_service_account_has_no_api_token() {
-        assertTrue(read(CHART.resolve("templates/serviceaccount.yaml")).contains("automountServiceAccountToken: false"));
-        assertTrue(read(CHART.resolve("templates/deployment.yaml")).contains("automountServiceAccountToken: false"));
-    }
-
-    @Test
     void chart_notes_show_the_redirect_uri_and_the_encryption_key_secret() {
         String notes = read(CHART.resolve("templates/NOTES.txt"));
         assertTrue(notes.contains("{{ .Values.publicUrl }}/auth/callback"), "the redirect URI to register");
         assertTrue(notes.contains(".Values.session.encryptionKeySecret.name"), "which Secret holds the key");
         assertTrue(notes.contains("openssl rand -base64 32"), "how to make a key");
-    }
-
-    // --------------------------------------------------------------------------------------------- what the app reads
-
-    /** Patterns of every environment variable name the application reads, as SmallRye Config derives them. */
-    private static List<Pattern> appEnvironmentNames() {
-        List<String> properties = new ArrayList<>();
-        mappedProperties(SmartBffConfig.class, "smart-bff", properties);
-        List<Pattern> patterns = new ArrayList<>();
-        for (String property : properties) {
-            StringBuilder regex = new StringBuilder();
-            for (String segment : property.split("\\.")) {
-                if (regex.length() > 0) {
-                    regex.append('_');
-                }
-                // A map key: one segment of upper-case letters and digits (see the dash test above).
-                regex.append(segment.equals("*") ? "[A-Z][A-Z0-9]*" : segment.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
-            }
-            patterns.add(Pattern.compile(regex.toString()));
-        }
-        quarkusEnvironmentNames().forEach(name -> patterns.add(Pattern.compile(Pattern.quote(name))));
-        return patterns;
-    }
-
-    private static boolean readByTheApp(String name, List<Pattern> known) {
-        return LAUNCHER_VARIABLES.contains(name) || known.stream().anyMatch(p -> p.matcher(name).matches());
-    }
-
-    /** The smart-bff.* property names of a @ConfigMapping tree, with {@code *} for map keys. */
-    private static void mappedProperties(Class<?> type, String prefix, List<String> out) {
-        for (Method method : type.getMethods()) {
-            if (method.isDefault() || Modifier.isStatic(method.getModifiers()) || method.getParameterCount() > 0) {
-                continue;
-            }
-            WithName withName = method.getAnnotation(WithName.class);
-            String name = prefix + "." + (withName != null ? withName.value() : kebab(method.getName()));
-            Class<?> returned = method.getReturnType();
-            if (Map.class.isAssignableFrom(returned)) {
-                Type value = ((ParameterizedType) method.getGenericReturnType()).getActualTypeArguments()[1];
-                if (value instanceof Class<?> group && isGroup(group)) {
-                    mappedProperties(group, name + ".*", out);
-                } else {
-                    out.add(name + ".*");
-                }
-            } else if (isGroup(returned)) {
-                mappedProperties(returned, name, out);
-            } else {
-                out.add(name);
-            }
-        }
-    }
-
-    private static boolean isGroup(Class<?> type) {
-        return type.isInterface() && type.getName().startsWith(SmartBffConfig.class.getName());
-    }
-
-    private static String kebab(String camel) {
-        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
-    }
-
-    /** The QUARKUS_* variables of every extension in the build, from the config model each extension jar ships. */
-    private static Set<String> quarkusEnvironmentNames() {
-        Set<String> names = new TreeSet<>();
-        Pattern env = Pattern.compile("\"environmentVariable\"\\s*:\\s*\"(QUARKUS_[A-Z0-9_]+)\"");
-        try {
-            Enumeration<URL> models = DeploymentFilesTest.class.getClassLoader()
-                    .getResources("META-INF/quarkus-config-doc/quarkus-config-model.json");
-            while (models.hasMoreElements()) {
-                try (InputStream in = models.nextElement().openStream()) {
-                    Matcher m = env.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                    while (m.find()) {
-                        names.add(m.group(1));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        assertTrue(names.containsAll(Set.of("QUARKUS_REDIS_HOSTS", "QUARKUS_HTTP_PORT", "QUARKUS_SHUTDOWN_DELAY")),
-                "the Quarkus config models are on the test classpath (found " + names.size() + " names)");
-        return names;
     }
 
     private static Properties applicationProperties() {
@@ -937,159 +622,8 @@ class DeploymentFilesTest {
 
     // ------------------------------------------------------------------------------------------------------- Helm
 
-    private static JsonNode schema() {
-        try {
-            return JSON.readTree(CHART.resolve("values.schema.json").toFile());
-        } catch (IOException e) {
-            throw new AssertionError("values.schema.json is valid JSON", e);
-        }
-    }
-
     private static ObjectNode values() {
         return (ObjectNode) single(CHART.resolve("values.yaml"));
-    }
-
-    /** values.yaml overlaid with ci/example-values.yaml, as Helm merges them. */
-    private static ObjectNode exampleValues() {
-        ObjectNode merged = values();
-        merge(merged, single(CHART.resolve("ci/example-values.yaml")));
-        return merged;
-    }
-
-    private static List<Path> chartTemplates() {
-        try (Stream<Path> files = Files.list(CHART.resolve("templates"))) {
-            return files.filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * The subset of JSON Schema draft-07 that values.schema.json uses: type, properties, required,
-     * additionalProperties, propertyNames, items, enum, const, not, pattern, minLength, minimum, maximum, anyOf,
-     * if/then and local $ref. Returns one message per violation.
-     */
-    private static List<String> validate(JsonNode root, JsonNode value) {
-        List<String> errors = new ArrayList<>();
-        validate(root, root, value, "$", errors);
-        return errors;
-    }
-
-    private static void validate(JsonNode root, JsonNode schema, JsonNode value, String at, List<String> errors) {
-        if (schema.has("$ref")) {
-            String ref = schema.path("$ref").asText();
-            assertTrue(ref.startsWith("#/"), "local $ref only: " + ref);
-            JsonNode target = root.at(ref.substring(1));
-            assertFalse(target.isMissingNode(), "$ref " + ref + " resolves");
-            validate(root, target, value, at, errors);
-        }
-        if (schema.has("type")) {
-            List<String> types = schema.path("type").isArray() ? texts(schema.path("type")) : List.of(schema.path("type").asText());
-            if (types.stream().noneMatch(t -> hasType(value, t))) {
-                errors.add(at + ": not " + types);
-                return;
-            }
-        }
-        if (schema.has("enum") && !contains(schema.path("enum"), value)) {
-            errors.add(at + ": " + value + " not in " + schema.path("enum"));
-        }
-        if (schema.has("const") && !schema.path("const").equals(value)) {
-            errors.add(at + ": must be " + schema.path("const"));
-        }
-        if (schema.has("not")) {
-            List<String> inner = new ArrayList<>();
-            validate(root, schema.path("not"), value, at, inner);
-            if (inner.isEmpty()) {
-                errors.add(at + ": must not match " + schema.path("not"));
-            }
-        }
-        if (schema.has("anyOf")) {
-            boolean any = false;
-            for (JsonNode option : schema.path("anyOf")) {
-                List<String> inner = new ArrayList<>();
-                validate(root, option, value, at, inner);
-                any |= inner.isEmpty();
-            }
-            if (!any) {
-                errors.add(at + ": matches none of anyOf");
-            }
-        }
-        if (schema.has("if")) {
-            List<String> condition = new ArrayList<>();
-            validate(root, schema.path("if"), value, at, condition);
-            if (condition.isEmpty() && schema.has("then")) {
-                validate(root, schema.path("then"), value, at, errors);
-            }
-        }
-        if (value.isTextual()) {
-            String text = value.asText();
-            if (schema.has("pattern") && !Pattern.compile(schema.path("pattern").asText()).matcher(text).find()) {
-                errors.add(at + ": \"" + text + "\" does not match " + schema.path("pattern").asText());
-            }
-            if (schema.has("minLength") && text.length() < schema.path("minLength").asInt()) {
-                errors.add(at + ": shorter than " + schema.path("minLength").asInt());
-            }
-        }
-        if (value.isNumber()) {
-            if (schema.has("minimum") && value.asDouble() < schema.path("minimum").asDouble()) {
-                errors.add(at + ": below " + schema.path("minimum"));
-            }
-            if (schema.has("maximum") && value.asDouble() > schema.path("maximum").asDouble()) {
-                errors.add(at + ": above " + schema.path("maximum"));
-            }
-        }
-        if (value.isObject()) {
-            for (String required : texts(schema.path("required"))) {
-                if (!value.has(required)) {
-                    errors.add(at + ": missing " + required);
-                }
-            }
-            Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                String where = at + "." + field.getKey();
-                if (schema.has("propertyNames")) {
-                    validate(root, schema.path("propertyNames"), JsonNodeFactory.instance.textNode(field.getKey()),
-                            where + " (name)", errors);
-                }
-                if (schema.path("properties").has(field.getKey())) {
-                    validate(root, schema.path("properties").path(field.getKey()), field.getValue(), where, errors);
-                } else if (schema.path("additionalProperties").isBoolean()) {
-                    if (!schema.path("additionalProperties").asBoolean()) {
-                        errors.add(where + ": not allowed");
-                    }
-                } else if (schema.path("additionalProperties").isObject()) {
-                    validate(root, schema.path("additionalProperties"), field.getValue(), where, errors);
-                }
-            }
-        }
-        if (value.isArray() && schema.has("items")) {
-            for (int i = 0; i < value.size(); i++) {
-                validate(root, schema.path("items"), value.get(i), at + "[" + i + "]", errors);
-            }
-        }
-    }
-
-    private static boolean hasType(JsonNode value, String type) {
-        return switch (type) {
-            case "object" -> value.isObject();
-            case "array" -> value.isArray();
-            case "string" -> value.isTextual();
-            case "boolean" -> value.isBoolean();
-            case "integer" -> value.isIntegralNumber();
-            case "number" -> value.isNumber();
-            case "null" -> value.isNull();
-            default -> throw new AssertionError("unknown type " + type);
-        };
-    }
-
-    private static boolean contains(JsonNode array, JsonNode value) {
-        for (JsonNode item : array) {
-            if (item.equals(value)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void eachText(JsonNode node, String at, java.util.function.BiConsumer<String, String> visitor) {
@@ -1254,23 +788,6 @@ class DeploymentFilesTest {
         Set<String> names = new LinkedHashSet<>();
         object.fieldNames().forEachRemaining(names::add);
         return names;
-    }
-
-    private static int count(String text, String token) {
-        int n = 0;
-        for (int i = text.indexOf(token); i >= 0; i = text.indexOf(token, i + token.length())) {
-            n++;
-        }
-        return n;
-    }
-
-    private static int count(Pattern pattern, String text) {
-        Matcher m = pattern.matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
     }
 
     private static byte[] decodeOrNull(String text) {

@@ -18,10 +18,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -74,8 +78,9 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 /**
  * The Helm chart as Helm itself sees it: linted and rendered by the Helm library embedded in helm-java (in-process,
  * no helm binary, no cluster), and every rendered object bound strictly to its Kubernetes type, so that a misspelt
- * field fails here rather than being dropped silently by the API server. {@link DeploymentFilesTest} reads the chart's
- * files as text; this class checks what they render to.
+ * field fails here rather than being dropped silently by the API server. Everything about the chart that Helm can render
+ * is checked here, on what it renders to; {@link DeploymentFilesTest} keeps what Helm does not render (the values files,
+ * NOTES.txt) and the other deployment files.
  */
 class HelmChartTest {
 
@@ -132,6 +137,45 @@ class HelmChartTest {
     }
 
     @Test
+    void schema_rejects_latest_missing_client_settings_a_trailing_slash_root_and_a_non_redis_url(@TempDir Path dir) {
+        Map<String, Consumer<ObjectNode>> mistakes = new LinkedHashMap<>();
+        mistakes.put("image.tag", v -> v.with("image").put("tag", "latest"));
+        mistakes.put("clientId", v -> v.with("servers").with("sandbox").remove("clientId"));
+        mistakes.put("clientAuth", v -> v.with("servers").with("sandbox").put("clientAuth", "basic"));
+        mistakes.put("clientSecretRef", v -> v.with("servers").with("ehr").remove("clientSecretRef"));
+        mistakes.put("publicUrl", v -> v.put("publicUrl", "https://bff.example/"));
+        mistakes.put("readOnlyRootFilesystem", v -> v.with("securityContext").put("readOnlyRootFilesystem", false));
+        mistakes.put("runAsNonRoot", v -> v.with("podSecurityContext").put("runAsNonRoot", false));
+        mistakes.put("redis.url", v -> v.with("redis").put("url", "http://redis:6379"));
+        render(exampleAsFile(dir, "as-given", v -> { })); // the example itself renders: each failure is its mistake's
+        for (Map.Entry<String, Consumer<ObjectNode>> mistake : mistakes.entrySet()) {
+            TemplateCommand template = exampleAsFile(dir, mistake.getKey(), mistake.getValue());
+            IllegalStateException e = assertThrows(IllegalStateException.class, template::call, mistake.getKey());
+            assertTrue(e.getMessage().contains(mistake.getKey().substring(mistake.getKey().lastIndexOf('.') + 1)),
+                    mistake.getKey() + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void server_names_with_a_dash_are_invisible_to_the_app_which_is_why_the_chart_forbids_them() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SMART_BFF_PUBLIC_URL", "https://bff.example");
+        env.put("SMART_BFF_DEFAULT_SERVER", "ehr");
+        for (String name : List.of("ehr", "lab2", "my-ehr")) {
+            String prefix = "SMART_BFF_SERVERS_" + name.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
+            env.put(prefix + "FHIR_BASE_URL", "https://" + name + ".example/fhir");
+            env.put(prefix + "CLIENT_ID", "client-" + name);
+        }
+        assertEquals(Set.of("ehr", "lab2"), mapConfig(env).servers().keySet(), "SMART_BFF_SERVERS_MY_EHR_* maps to no server");
+        assertEquals(Set.of("ehr", "lab2"), mapConfig(environment(render(minimal()
+                .set("servers.lab2.fhirBaseUrl", "https://lab2.example/fhir").set("servers.lab2.clientId", "lab"))))
+                .servers().keySet(), "a name without a dash reaches the app");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> minimal()
+                .set("servers.my-ehr.fhirBaseUrl", "https://my-ehr.example/fhir").set("servers.my-ehr.clientId", "x").call());
+        assertTrue(e.getMessage().contains("my-ehr"), e.getMessage());
+    }
+
+    @Test
     void bare_defaults_refuse_to_render_and_say_what_to_set() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new Helm(CHART).template().withName(RELEASE).withKubeVersion(KUBE_VERSION).call());
@@ -179,6 +223,17 @@ class HelmChartTest {
         assertEquals(podLabels, demo.one(Service.class).getSpec().getSelector());
         assertEquals(FULLNAME, deployment.getSpec().getTemplate().getSpec().getServiceAccountName());
         assertEquals(FULLNAME, demo.one(ServiceAccount.class).getMetadata().getName());
+        assertEquals(Boolean.FALSE, demo.one(ServiceAccount.class).getAutomountServiceAccountToken(),
+                "the pods get no Kubernetes API token, whatever uses the service account");
+    }
+
+    @Test
+    void the_image_defaults_to_the_version_the_build_makes() {
+        Matcher version = Pattern.compile("<artifactId>smart-bff</artifactId>\\s*<version>([^<-]+)")
+                .matcher(OpsFiles.read(OpsFiles.ROOT.resolve("pom.xml")));
+        assertTrue(version.find(), "pom.xml names its version");
+        Container container = container(render(minimal()).one(Deployment.class));
+        assertTrue(container.getImage().endsWith(":" + version.group(1)), container.getImage() + " is " + version.group(1));
     }
 
     // --------------------------------------------------------------------------------------------------- Deployment
@@ -326,6 +381,17 @@ class HelmChartTest {
         assertEquals(0440, volume.getSecret().getDefaultMode(), "readable by the pod's group only");
     }
 
+    @Test
+    void every_environment_variable_the_chart_sets_is_one_the_app_reads() {
+        Manifests everything = render(example().set("redis.existingSecret.name", "").set("redis.url", "rediss://redis:6380")
+                .set("redis.tls", true).set("session.previousKeysSecret.name", "smart-bff-session-old"));
+        Map<String, String> env = environment(everything);
+        assertTrue(env.keySet().containsAll(List.of("SMART_BFF_SERVERS_EHR_CLIENT_SECRET", "SMART_BFF_SERVERS_SANDBOX_SCOPE",
+                "SMART_BFF_SESSION_PREVIOUS_ENCRYPTION_KEYS", "QUARKUS_REDIS_TLS_ENABLED", "JAVA_OPTS_APPEND")), env.keySet()::toString);
+        assertEquals(List.of(), env.keySet().stream().filter(name -> !AppEnvironment.reads(name)).toList(),
+                "set but never read (a typo, or a property of an extension not in the build)");
+    }
+
     // ------------------------------------------------------------------------------------------------------ secrets
 
     @Test
@@ -453,6 +519,19 @@ class HelmChartTest {
     /** The chart with ci/example-values.yaml. */
     private static TemplateCommand example() {
         return new Helm(CHART).template().withName(RELEASE).withKubeVersion(KUBE_VERSION).withValuesFile(EXAMPLE);
+    }
+
+    /** The chart with ci/example-values.yaml as {@code change} leaves it, written to a file of {@code dir}. */
+    private static TemplateCommand exampleAsFile(Path dir, String name, Consumer<ObjectNode> change) {
+        ObjectNode values = (ObjectNode) yaml(EXAMPLE);
+        change.accept(values);
+        Path file = dir.resolve(name + ".yaml");
+        try {
+            YAML.writeValue(file.toFile(), values);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Helm(CHART).template().withName(RELEASE).withKubeVersion(KUBE_VERSION).withValuesFile(file);
     }
 
     private static Manifests render(TemplateCommand template) {

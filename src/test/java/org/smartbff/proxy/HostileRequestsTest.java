@@ -15,8 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.jboss.logging.Logger;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

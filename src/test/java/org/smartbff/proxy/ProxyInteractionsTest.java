@@ -14,8 +14,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.testsupport.BrowserLogin;
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.SmartTestResource;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -13,8 +13,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.smartbff.testsupport.FakeSmartServer;
 import org.smartbff.testsupport.FakeSmartServerMain;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 /**
  * The fake SMART server ({@link FakeSmartServerMain}) as a process of its own, in grants mode: single-use rotating

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.smartbff.testsupport.FakeSmartServer.TokenFault;
+import org.smartbff.testsupport.fake.FakeSmartServer.TokenFault;
 
 /**
  * Scenario 1: two replicas, one expired access token, a burst; then the replica holding the refresh lock is killed,

@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.smartbff.testsupport.FakeSmartServer.FhirFault;
-import org.smartbff.testsupport.FakeSmartServer.TokenFault;
+import org.smartbff.testsupport.fake.FakeSmartServer.FhirFault;
+import org.smartbff.testsupport.fake.FakeSmartServer.TokenFault;
 
 /**
  * Scenario 4: the token endpoint down, failing, silent or answering garbage during a refresh keeps the session and

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
+import org.smartbff.testsupport.fake.FakeSmartServer;
+
 import com.sun.net.httpserver.HttpServer;
 
 /**

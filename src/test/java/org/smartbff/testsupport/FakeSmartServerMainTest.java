@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.smartbff.testsupport.fake.FakeSmartServer;
 
 /** The command line of {@link FakeSmartServerMain}, which bench/ relies on, and its stats. */
 class FakeSmartServerMainTest {

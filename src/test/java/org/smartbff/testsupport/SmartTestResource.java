@@ -9,6 +9,8 @@ import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.smartbff.testsupport.fake.FakeSmartServer;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**

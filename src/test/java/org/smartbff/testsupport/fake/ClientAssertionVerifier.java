@@ -1,4 +1,4 @@
-package org.smartbff.testsupport;
+package org.smartbff.testsupport.fake;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,7 +40,7 @@ import java.util.Set;
  * matching type in the JWKS, and that key verifies the signature; {@code iss} and {@code sub} are the client id;
  * {@code aud} is the token endpoint URL; {@code exp} is in the future and at most five minutes (plus
  * {@link #LEEWAY_SECONDS}) away; {@code nbf}, when present, has passed; {@code jti} is present. Whether the
- * {@code jti} was seen before is server state, so {@link FakeSmartServer} checks that itself. A JWKS that publishes
+ * {@code jti} was seen before is server state, so {@link ClientAuthentication} checks that itself. A JWKS that publishes
  * private key material is rejected too: a client doing that has leaked its key.
  */
 final class ClientAssertionVerifier {

@@ -1,4 +1,4 @@
-package org.smartbff.testsupport;
+package org.smartbff.testsupport.fake;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -52,7 +52,7 @@ final class BigBundleWriter {
     /** Begins the body; the status and headers must already be set. */
     void start() {
         String header = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"link\":[{\"relation\":\"self\","
-                + "\"url\":\"" + fhirBase + "/big?mb=" + mebibytes + "\"}],\"entry\":[";
+                + "\"url\":\"" + fhirBase + "/Observation?_fake=big&mb=" + mebibytes + "\"}],\"entry\":[";
         pending.append(header);
         generated = header.length();
         response.setChunked(true);
