@@ -74,12 +74,17 @@ class ArchitectureTest {
      */
     static final List<String> PURE_CLASSES = List.of(
             "org.smartbff.config.ConfigProblems",
+            "org.smartbff.launch.LaunchError",
+            "org.smartbff.launch.LaunchErrors",
+            "org.smartbff.launch.LaunchFailure",
+            "org.smartbff.launch.LaunchOutcome",
             "org.smartbff.launch.ReturnTo",
             "org.smartbff.observe.FhirResourceTypes",
             "org.smartbff.proxy.UpstreamPath",
             "org.smartbff.session.RecordCipher",
             "org.smartbff.session.SessionCookies",
             "org.smartbff.session.SessionId",
+            "org.smartbff.session.TouchThrottle",
             "org.smartbff.smart.AuthorizeRequest",
             "org.smartbff.smart.FhirReferences",
             "org.smartbff.smart.FormEncoding",

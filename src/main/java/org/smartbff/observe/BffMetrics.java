@@ -31,28 +31,17 @@ public class BffMetrics {
     /** A proxied call answered to the browser, timed from arrival to the response headers. */
     public void proxied(String method, String resourceType, int status, Duration elapsed) {
         String statusClass = status / 100 + "xx";
-        timers.computeIfAbsent("p " + method + " " + resourceType + " " + statusClass,
-                ignored -> Timer.builder("smart_bff.proxy.requests")
-                        .description("Proxied FHIR calls, from arrival to response headers")
-                        .tag("method", method)
-                        .tag("resource_type", resourceType)
-                        .tag("status_class", statusClass)
-                        .publishPercentileHistogram()
-                        .register(registry))
-                .record(elapsed);
+        timer("p " + method + " " + resourceType + " " + statusClass, "smart_bff.proxy.requests",
+                "Proxied FHIR calls, from arrival to response headers",
+                "method", method, "resource_type", resourceType, "status_class", statusClass).record(elapsed);
     }
 
     /** The FHIR server's share: from sending the request to its response headers. */
     public void upstream(String method, int status, Duration elapsed) {
         String statusClass = status / 100 + "xx";
-        timers.computeIfAbsent("u " + method + " " + statusClass,
-                ignored -> Timer.builder("smart_bff.upstream.requests")
-                        .description("Requests to FHIR servers, from sending to response headers")
-                        .tag("method", method)
-                        .tag("status_class", statusClass)
-                        .publishPercentileHistogram()
-                        .register(registry))
-                .record(elapsed);
+        timer("u " + method + " " + statusClass, "smart_bff.upstream.requests",
+                "Requests to FHIR servers, from sending to response headers",
+                "method", method, "status_class", statusClass).record(elapsed);
     }
 
     /** @param kind standalone or ehr; @param outcome redirected or an error code */
@@ -63,6 +52,17 @@ public class BffMetrics {
     /** @param outcome session or an error code */
     public void callback(String outcome) {
         counter("smart_bff.callbacks", "Callbacks completed or refused", "outcome", outcome).increment();
+    }
+
+    /**
+     * A launch start or callback, from its request to its outcome: discovery, token exchange, id token check and Redis,
+     * so a slow authorization server shows here. @param step standalone, ehr or callback; @param result done, refused
+     * or error
+     */
+    public void launchStep(String step, String result, Duration elapsed) {
+        timer("l " + step + " " + result, "smart_bff.launch.steps",
+                "Launch starts and callbacks, from the request to the outcome", "step", step, "result", result)
+                .record(elapsed);
     }
 
     /** @param outcome ok, invalid_grant, network, lock_wait */
@@ -133,6 +133,12 @@ public class BffMetrics {
         Gauge.builder("smart_bff.session.cache.entries", size::getAsInt)
                 .description("Sessions held opened in memory")
                 .register(registry);
+    }
+
+    /** A timer with a latency histogram, found by {@code key} after the first time. */
+    private Timer timer(String key, String name, String description, String... tags) {
+        return timers.computeIfAbsent(key, ignored -> Timer.builder(name).description(description).tags(tags)
+                .publishPercentileHistogram().register(registry));
     }
 
     private Counter counter(String name, String description, String... tags) {

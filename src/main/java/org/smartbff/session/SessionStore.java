@@ -2,8 +2,6 @@ package org.smartbff.session;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -52,9 +50,8 @@ public class SessionStore {
     /** Opened records: served without a Redis read while the change feed vouches for them, see {@link SessionCache}. */
     private final SessionCache cache;
 
-    /** When this replica last pushed each online session's TTL forward, by key; so an active session costs one
-     * PEXPIREAT per tenth of its idle timeout instead of one per request. */
-    private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
+    /** When an online session's idle expiry is pushed forward again. */
+    private final TouchThrottle touches;
 
     public SessionStore(ReactiveRedisDataSource redis, SealedJson sealed, SmartBffConfig config, Clock clock,
             BffMetrics metrics, SessionCache cache) {
@@ -66,6 +63,7 @@ public class SessionStore {
         this.sealed = sealed;
         this.config = config.session();
         this.clock = clock;
+        this.touches = new TouchThrottle(clock, this.config.idleTimeout(), MAX_REMEMBERED_TOUCHES);
     }
 
     static String key(SessionId id) {
@@ -166,7 +164,7 @@ public class SessionStore {
     /** Ends a session; every replica hears of it. */
     public Uni<Void> delete(SessionId id) {
         String key = key(id);
-        lastTouched.remove(key);
+        touches.forget(key);
         cache.changed(key);
         return redis.execute("EVAL", DELETE, "1", key, SessionChanges.CHANNEL)
                 .onFailure().transform(this::storeFailure)
@@ -175,18 +173,9 @@ public class SessionStore {
     }
 
     private void touch(String key, SessionRecord record, Instant now) {
-        if (record.offline()) {
+        if (record.offline() || !touches.due(key)) {
             return;
         }
-        long nowMillis = now.toEpochMilli();
-        Long last = lastTouched.get(key);
-        if (last != null && nowMillis - last < config.idleTimeout().toMillis() / 10) {
-            return;
-        }
-        if (lastTouched.size() > MAX_REMEMBERED_TOUCHES) {
-            lastTouched.clear();
-        }
-        lastTouched.put(key, nowMillis);
         // Not awaited: a lost touch only shortens an idle session, it never lengthens one.
         keys.pexpireat(key, endOfLife(record, now)).subscribe().with(ignored -> {
         }, failure -> LOG.debugf("Could not extend an idle session: %s", failure.getMessage()));

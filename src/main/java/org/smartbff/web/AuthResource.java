@@ -9,6 +9,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -21,8 +23,10 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.smartbff.common.Csrf;
 import org.smartbff.launch.BrowserLaunches;
+import org.smartbff.launch.LaunchCompleted;
 import org.smartbff.launch.LaunchService;
 import org.smartbff.launch.LaunchService.Callback;
+import org.smartbff.launch.LaunchStarted;
 import org.smartbff.session.LaunchHandles;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionStore;
@@ -56,16 +60,18 @@ public class AuthResource {
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     @APIResponse(responseCode = "502", description = "The server could not be discovered",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    public Uni<Response> login(@QueryParam("server") String server, @QueryParam("return_to") String returnTo) {
-        return launches.startStandalone(server, returnTo).map(AuthResource::redirectToAuthorize);
+    public Uni<Response> login(@QueryParam("server") String server, @QueryParam("return_to") String returnTo,
+            @Context HttpHeaders headers) {
+        return launches.startStandalone(server, returnTo)
+                .flatMap(outcome -> LaunchAnswers.answer(outcome, headers, AuthResource::redirectToAuthorize));
     }
 
-    private static Response redirectToAuthorize(LaunchService.Started started) {
-        return Response.status(Response.Status.FOUND)
+    private static Uni<Response> redirectToAuthorize(LaunchStarted started) {
+        return Uni.createFrom().item(Response.status(Response.Status.FOUND)
                 .location(URI.create(started.authorizeUrl()))
                 .header("Set-Cookie", SessionCookies.launchBinding(started.binding(), started.bindingLifetime()))
                 .header("Cache-Control", "no-store")
-                .build();
+                .build());
     }
 
     /** EHR launch: the EHR opens {@code GET /auth/launch?iss=...&launch=...} (the launch URL registered there). */
@@ -76,8 +82,10 @@ public class AuthResource {
     @APIResponse(responseCode = "302", description = "To the authorization endpoint")
     @APIResponse(responseCode = "400", description = "Missing or unknown iss, or no launch",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    public Uni<Response> launch(@QueryParam("iss") String iss, @QueryParam("launch") String launch) {
-        return launches.startEhr(iss, launch).map(AuthResource::redirectToAuthorize);
+    public Uni<Response> launch(@QueryParam("iss") String iss, @QueryParam("launch") String launch,
+            @Context HttpHeaders headers) {
+        return launches.startEhr(iss, launch)
+                .flatMap(outcome -> LaunchAnswers.answer(outcome, headers, AuthResource::redirectToAuthorize));
     }
 
     /** Where the authorization server sends the browser back: {@code ?code&state} or {@code ?error&state}. */
@@ -93,12 +101,18 @@ public class AuthResource {
     public Uni<Response> callback(@QueryParam("code") String code, @QueryParam("state") String state,
             @QueryParam("error") String error, @QueryParam("error_description") String errorDescription,
             @QueryParam("iss") String issuer, @CookieParam(SessionCookies.LAUNCH_BINDING) String binding,
-            @CookieParam(SessionCookies.SESSION) String browserCookie) {
+            @CookieParam(SessionCookies.SESSION) String browserCookie, @Context HttpHeaders headers) {
         return launches.complete(new Callback(code, state, error, errorDescription, issuer), binding)
-                // A new id for every launch (a session id planted before login is worth nothing: no fixation); it joins
-                // the browser session the cookie names, so the launches of other tabs stay.
-                .flatMap(completed -> browserLaunches.attach(browserCookie, completed.sessionId(), completed.session())
-                        .map(attached -> Response.status(Response.Status.FOUND)
+                .flatMap(outcome -> LaunchAnswers.answer(outcome, headers, completed -> signedIn(completed, browserCookie)));
+    }
+
+    /**
+     * A new id for every launch (a session id planted before login is worth nothing: no fixation); it joins the browser
+     * session the cookie names, so the launches of other tabs stay.
+     */
+    private Uni<Response> signedIn(LaunchCompleted completed, String browserCookie) {
+        return browserLaunches.attach(browserCookie, completed.sessionId(), completed.session())
+                .map(attached -> Response.status(Response.Status.FOUND)
                         // Set as it is: a relative Location would be made absolute with the internal host name.
                         .header("Location", BrowserLaunches.location(completed.returnTo(), attached.handle()))
                         .header("Set-Cookie", SessionCookies.session(attached.cookieValue(), attached.cookieMaxAge()))
@@ -106,7 +120,7 @@ public class AuthResource {
                         .header("Cache-Control", "no-store")
                         // The callback URL carries the code: do not hand it on as a Referer.
                         .header("Referrer-Policy", "no-referrer")
-                        .build()));
+                        .build());
     }
 
     /** The launch context for the SPA: {@code 200} with {@link SessionView}, or {@code 401} JSON. Never a token. */
