@@ -30,7 +30,6 @@ LUA = os.path.join(BENCH, "wrk", "bench.lua")
 PATIENT_ID = "e4531916-b162-4f4b-90c2-ce37e132b8d4"  # the fake's launch patient: patient/ scopes allow only it
 CLIENT_ID = "smart-bff-test"
 SCOPE = "openid fhirUser launch/patient patient/*.rs offline_access"
-DEFAULT_TUNED_OPTS = "-XX:+UseSerialGC -Xmx128m -XX:ReservedCodeCacheSize=48m -Xss512k"
 
 
 def env_int(name, default):
@@ -54,7 +53,9 @@ CFG = {
     "warmup_max": env_int("BENCH_WARMUP_MAX", max(16, min(40, 8 * env_int("BENCH_DURATION", 5)))),
     "refresh_lifetime": env_int("BENCH_REFRESH_LIFETIME", 3),
     "big_mib": env_int("BENCH_STREAM_MIB", 50),
-    "tuned_opts": os.environ.get("BENCH_BFF_JAVA_OPTS", DEFAULT_TUNED_OPTS),
+    # A JDK 25 (bench/run finds one) runs smart-bff-image: the container image's way of starting, from the aot-jar
+    # build (target/quarkus-app-aot) with an AOT cache trained here. Without one, JDK 17 and the fast-jar.
+    "jdk25": os.environ.get("BENCH_JDK25_HOME", ""),
     "default_opts": os.environ.get("BENCH_BFF_DEFAULT_JAVA_OPTS", ""),
     "out": os.environ.get("BENCH_OUT") or os.path.join(BENCH, "results"),
     "classpath_file": os.environ.get("BENCH_TEST_CLASSPATH_FILE", ""),
@@ -277,9 +278,12 @@ http {{
 
 
 class Bff:
-    def __init__(self, name, java_opts, port, tmp):
+    def __init__(self, name, java_opts, port, tmp, java="java", app="quarkus-app", env=None):
         self.name = name
+        self.env = dict(os.environ, **env) if env else None
         self.java_opts = java_opts
+        self.java = java
+        self.app = app
         self.port = port
         self.tmp = tmp
         self.proc = None
@@ -290,8 +294,8 @@ class Bff:
 
     def argv(self, props, extra_opts=()):
         opts = self.java_opts.split() + list(extra_opts)
-        return ["java"] + opts + ["-D%s=%s" % kv for kv in props.items()] + [
-            "-jar", os.path.join(REPO, "target", "quarkus-app", "quarkus-run.jar")]
+        return [self.java] + opts + ["-D%s=%s" % kv for kv in props.items()] + [
+            "-jar", os.path.join(REPO, "target", self.app, "quarkus-run.jar")]
 
 
 def bff_props(port, redis_port, upstream, fake, fake_refresh, key):
@@ -325,7 +329,7 @@ def start_bff(bff, props, extra_opts=(), log_name=None):
                            "quarkus.management.port": str(bff.management_port)})
     t0 = time.monotonic()
     bff.proc = PROCS.start(bff.name, bff.argv(props, extra_opts),
-                           os.path.join(bff.tmp, log_name or (bff.name + ".log")))
+                           os.path.join(bff.tmp, log_name or (bff.name + ".log")), env=bff.env)
     wait_http(bff.management + "/q/health/ready", timeout=90, proc=bff.proc)
     return time.monotonic() - t0
 
@@ -391,20 +395,25 @@ def proc_status(pid):
         return benchlib.parse_proc_status(f.read())
 
 
-def jstat_heap(pid):
-    return benchlib.parse_jstat_gc(run(["jstat", "-gc", str(pid)]))
+def jdk_tool(java, tool):
+    """The JDK tool beside a JVM's java: a JVM is best inspected by its own JDK's jstat and jcmd."""
+    return os.path.join(os.path.dirname(java), tool) if os.path.dirname(java) else tool
 
 
-def full_gc(pid):
-    run(["jcmd", str(pid), "GC.run"])
+def jstat_heap(pid, java="java"):
+    return benchlib.parse_jstat_gc(run([jdk_tool(java, "jstat"), "-gc", str(pid)]))
+
+
+def full_gc(pid, java="java"):
+    run([jdk_tool(java, "jcmd"), str(pid), "GC.run"])
 
 
 def stream_heap_growth(bff, cookie, path, expected_bytes):
     """Live heap growth while one 50 MB response streams to a slow client (about 10 MB/s): GC before and in the
     middle of the transfer; also the highest heap occupancy (garbage included) seen meanwhile."""
-    pid = bff.proc.pid
-    full_gc(pid)
-    base = jstat_heap(pid)["used"]
+    pid, java = bff.proc.pid, bff.java
+    full_gc(pid, java)
+    base = jstat_heap(pid, java)["used"]
     conn = http.client.HTTPConnection("127.0.0.1", bff.port, timeout=60)
     conn.request("GET", path, headers={"Cookie": cookie, "X-CSRF": "1"})
     r = conn.getresponse()
@@ -422,10 +431,10 @@ def stream_heap_growth(bff, cookie, path, expected_bytes):
             break
         got += len(data)
         if mid is None and got >= expected_bytes * 0.4:
-            full_gc(pid)
-            mid = jstat_heap(pid)["used"]
+            full_gc(pid, java)
+            mid = jstat_heap(pid, java)["used"]
         if time.monotonic() >= next_sample:
-            peak = max(peak, jstat_heap(pid)["used"])
+            peak = max(peak, jstat_heap(pid, java)["used"])
             next_sample = time.monotonic() + 0.2
         # ~20 MiB/s: slow enough that the BFF must hold back the upstream (it reads it several times faster).
         ahead = got / (20 * benchlib.MIB) - (time.monotonic() - t0)
@@ -463,7 +472,7 @@ def bench(tmp, started):
     test_cp = os.path.join(REPO, "target", "test-classes") + ":" + open(cp_file).read().strip()
 
     ports = {k: free_port() for k in ("upstream", "proxy", "redis", "fake", "fake_stats", "fake_r", "fake_r_stats",
-                                      "bff", "bff_tuned", "bff_probe")}
+                                      "bff", "bff_image", "bff_probe")}
     upstream = "http://127.0.0.1:%d" % ports["upstream"]
     www = os.path.join(tmp, "www")
     big_bytes = write_fixtures(www, upstream + "/fhir", CFG["big_mib"])
@@ -513,36 +522,53 @@ def bench(tmp, started):
     fake_r = json.load(open(fakes["fake_r"]))
     key = base64.b64encode(os.urandom(32)).decode()
 
-    # --- startup to ready, several starts (each a fresh JVM, default flags)
-    probe = Bff("smart-bff-startup", CFG["default_opts"], ports["bff_probe"], tmp)
-    probe_props = bff_props(ports["bff_probe"], ports["redis"], ports["upstream"], fake, fake_r, key)
-    startups = []
-    for i in range(CFG["starts"]):
-        startups.append(start_bff(probe, probe_props, log_name="startup-%d.log" % i))
-        PROCS.stop(probe.proc)
-    log("startup to ready: " + ", ".join("%.2f s" % s for s in startups))
-    # The same with an AppCDS archive, as the container image starts (src/main/docker/Dockerfile.jvm writes one with
-    # its own JVM at image build): written here by this JVM, then used by fresh starts.
-    archive = os.path.join(tmp, "app-cds.jsa")
-    # Quarkus stops after static init; it exits 1 there for want of runtime configuration, the archive is written anyway.
-    subprocess.run(["java", "-XX:ArchiveClassesAtExit=" + archive, "-Dquarkus.appcds.generate=true", "-jar",
-                    os.path.join(REPO, "target", "quarkus-app", "quarkus-run.jar")], capture_output=True)
-    if not os.path.exists(archive):
-        raise RuntimeError("no AppCDS archive was written")
-    cds_probe = Bff("smart-bff-startup-cds", CFG["default_opts"] + " -XX:SharedArchiveFile=" + archive,
-                    ports["bff_probe"], tmp)
-    startups_cds = []
-    for i in range(CFG["starts"]):
-        startups_cds.append(start_bff(cds_probe, probe_props, log_name="startup-cds-%d.log" % i))
-        PROCS.stop(cds_probe.proc)
-    log("startup to ready with AppCDS: " + ", ".join("%.2f s" % s for s in startups_cds))
+    # --- the image's way of starting: its JVM flags (src/main/docker/Dockerfile.jvm, as run-java.sh assembles them),
+    # the Helm chart's memory limit as the container's (-XX:MaxRAM: the JVM sizes its heap from it), and on JDK 25 the
+    # aot-jar build with an AOT cache that a training run writes first, as the image build does.
+    dockerfile = open(os.path.join(REPO, "src", "main", "docker", "Dockerfile.jvm")).read()
+    container = benchlib.container_flags(open(os.path.join(REPO, "helm", "smart-bff", "values.yaml")).read())
+    image_env = benchlib.image_process_env(dockerfile)
+    cache = os.path.join(tmp, "app.aot")
+    jdk25 = CFG["jdk25"]
+    aot_app = os.path.join(REPO, "target", "quarkus-app-aot", "quarkus-run.jar")
+    if jdk25 and os.path.exists(aot_app):
+        image_java, image_app = os.path.join(jdk25, "bin", "java"), "quarkus-app-aot"
+        image_opts = container + benchlib.image_java_opts(dockerfile, cache)
+        trainee = Bff("smart-bff-aot-training", " ".join(container + benchlib.image_java_opts(dockerfile)),
+                      ports["bff_probe"], tmp, image_java, image_app, image_env)
+        trainee_props = bff_props(trainee.port, ports["redis"], ports["upstream"], fake, fake_r, key)
+        start_bff(trainee, trainee_props, ["-XX:AOTCacheOutput=" + cache])
+        train(trainee)
+        PROCS.stop(trainee.proc, timeout=600)  # the JVM writes the cache on exit
+        if not os.path.exists(cache):
+            raise RuntimeError("the training run wrote no AOT cache; see smart-bff-aot-training.log in " + tmp)
+        image_way = "JDK 25 (%s), aot-jar, AOT cache of a training run" % os.path.basename(jdk25)
+    else:
+        image_java, image_app = "java", "quarkus-app"
+        image_opts = benchlib.without_jdk25_flags(container + benchlib.image_java_opts(dockerfile))
+        image_way = ("NO JDK 25 (BENCH_JDK25_HOME) or no target/quarkus-app-aot: the image's flags on this JDK, "
+                     "fast-jar, no AOT cache")
+    log("the image's way: " + image_way)
 
-    # --- the two BFFs under test: default JVM flags and the tuned ones; same Redis and key, so sessions are shared
+    # --- startup to ready, several starts each (fresh JVMs): java -jar with default flags, and the image's way
+    probe_props = bff_props(ports["bff_probe"], ports["redis"], ports["upstream"], fake, fake_r, key)
+    startups = {}
+    for label, probe in (("java -jar, default flags", Bff("smart-bff-startup", CFG["default_opts"], ports["bff_probe"], tmp)),
+                         ("the image's way", Bff("smart-bff-startup-image", " ".join(image_opts), ports["bff_probe"],
+                                                 tmp, image_java, image_app, image_env))):
+        startups[label] = []
+        for i in range(CFG["starts"]):
+            startups[label].append(start_bff(probe, probe_props, log_name="%s-%d.log" % (probe.name, i)))
+            PROCS.stop(probe.proc)
+        log("startup to ready, %s: %s" % (label, ", ".join("%.2f s" % t for t in startups[label])))
+
+    # --- the two BFFs under test: java -jar with default flags and the image's way; same Redis and key, so sessions
+    # are shared
     bff = Bff("smart-bff", CFG["default_opts"], ports["bff"], tmp)
-    tuned = Bff("smart-bff-tuned", CFG["tuned_opts"], ports["bff_tuned"], tmp)
-    for b in (bff, tuned):
+    image = Bff("smart-bff-image", " ".join(image_opts), ports["bff_image"], tmp, image_java, image_app, image_env)
+    for b in (bff, image):
         start_bff(b, bff_props(b.port, ports["redis"], ports["upstream"], fake, fake_r, key))
-    log("smart-bff pid %d, smart-bff-tuned pid %d (%s)" % (bff.proc.pid, tuned.proc.pid, tuned.java_opts))
+    log("smart-bff pid %d, smart-bff-image pid %d (%s)" % (bff.proc.pid, image.proc.pid, image.java_opts))
     if CFG["jfr"]:
         # The first JFR recording of a JVM deoptimises compiled code (GET Patient fell from ~9,000 to ~2,000 req/s
         # and stayed low for a while after it stopped); later ones cost ~10 %. So record once, briefly, before the
@@ -567,9 +593,9 @@ def bench(tmp, started):
         # For probing by hand: everything stays up until this process gets SIGINT/SIGTERM.
         hold = os.path.join(tmp, "hold.env")
         with open(hold, "w") as f:
-            f.write("UPSTREAM=%s\nPROXY=http://127.0.0.1:%d\nBFF=%s\nBFF_TUNED=%s\nBFF_PID=%d\nREDIS_PORT=%d\n"
+            f.write("UPSTREAM=%s\nPROXY=http://127.0.0.1:%d\nBFF=%s\nBFF_IMAGE=%s\nBFF_PID=%d\nREDIS_PORT=%d\n"
                     "MAIN_COOKIE='%s'\nREFRESH_COOKIE='%s'\nCOOKIES_FILE=%s\nPATIENT_ID=%s\n" % (
-                        upstream, ports["proxy"], bff.base, tuned.base, bff.proc.pid, ports["redis"], main_cookie,
+                        upstream, ports["proxy"], bff.base, image.base, bff.proc.pid, ports["redis"], main_cookie,
                         refresh_cookie, cookies_file, PATIENT_ID))
         log("holding; variables in " + hold)
         while True:
@@ -579,8 +605,8 @@ def bench(tmp, started):
     search = "/fhir/Observation?patient=" + PATIENT_ID
     big = "/fhir/DocumentReference?patient=" + PATIENT_ID
     targets = {"direct": upstream, "nginx": "http://127.0.0.1:%d" % ports["proxy"],
-               "smart-bff": bff.base, "smart-bff-tuned": tuned.base}
-    bffs = {"smart-bff": bff, "smart-bff-tuned": tuned}
+               "smart-bff": bff.base, "smart-bff-image": image.base}
+    bffs = {"smart-bff": bff, "smart-bff-image": image}
 
     # Sanity: every system answers every path, and the BFF rewrote the upstream's URLs.
     for system, base in targets.items():
@@ -596,7 +622,7 @@ def bench(tmp, started):
         ("patient", "GET Patient (~2 KB), one session.",
          list(SYSTEMS_ALL), patient, {"headers": [csrf, "Cookie: " + main_cookie]}),
         ("bundle", "GET a ~60 KB searchset Bundle whose absolute URLs smart-bff rewrites (nginx passes them as they "
-                   "are).", ["direct", "nginx", "smart-bff"], search,
+                   "are).", ["direct", "nginx", "smart-bff", "smart-bff-image"], search,
          {"headers": [csrf, "Cookie: " + main_cookie]}),
         ("refresh", "GET Patient with a session whose access token lives %d s (default refresh skew, 60 s): "
                     "smart-bff refreshes it under load, in the last fifth of its life. direct/nginx: the same request, "
@@ -604,7 +630,8 @@ def bench(tmp, started):
          {"headers": [csrf, "Cookie: " + refresh_cookie], "statuses": True}),
         ("sessions", "GET Patient, each request with the next of %d sessions (round-robin in the wrk script): the "
                      "cost of session lookups that are not one hot key. Statuses are counted." % CFG["sessions"],
-         ["direct", "nginx", "smart-bff"], patient, {"headers": [csrf], "cookies": cookies_file, "statuses": True}),
+         ["direct", "nginx", "smart-bff", "smart-bff-image"], patient,
+         {"headers": [csrf], "cookies": cookies_file, "statuses": True}),
         ("stream", "GET a %.0f MiB searchset Bundle, streamed and rewritten, %d connections."
          % (big_bytes / benchlib.MIB, CFG["stream_connections"]), list(SYSTEMS_ALL), big,
          # Its own warm-up: until C2 has compiled the rewriter's loop for long bodies, some of the first 50 MB
@@ -624,9 +651,8 @@ def bench(tmp, started):
             for path in (patient, search):
                 wrk(base + path, 1, CFG["connections"], headers=[csrf, "Cookie: " + main_cookie])
             continue
-        kinds = [(base + patient, None, [csrf, "Cookie: " + main_cookie]), (base + patient, cookies_file, [csrf])]
-        if system == "smart-bff":  # the tuned one serves no bundle workload
-            kinds.append((base + search, None, [csrf, "Cookie: " + main_cookie]))
+        kinds = [(base + patient, None, [csrf, "Cookie: " + main_cookie]), (base + patient, cookies_file, [csrf]),
+                 (base + search, None, [csrf, "Cookie: " + main_cookie])]
         seconds, history = warm_up(kinds)
         warmups[system] = "%d s; req/s of the 2 s runs: %s" % (seconds, " ".join("%.0f" % r for r in history))
         log("%s warmed up in %s" % (system, warmups[system]))
@@ -639,10 +665,16 @@ def bench(tmp, started):
         is_bff = system in bffs
         before_redis = benchlib.parse_commandstats(redis_cli(ports["redis"], "INFO", "commandstats"))
         before_fake = json.loads(http_get(fake_r["statsUrl"])[2]) if workload == "refresh" else None
+        server = bffs[system].proc.pid if is_bff else nginx.pid
+        before_cpu = process_tree_ticks(server) if server else None
         m = wrk(base + path, CFG["duration"], opts.get("connections", CFG["connections"]), rate=rate,
                 cookies_file=opts.get("cookies"), headers=opts.get("headers", ()), statuses=opts.get("statuses"),
                 timeout=opts.get("timeout", "10s"))
         after_redis = benchlib.parse_commandstats(redis_cli(ports["redis"], "INFO", "commandstats"))
+        if server:
+            # nginx (direct and proxy) counts its master and workers, which serve the proxy and the upstream alike.
+            m["cpu_us_per_request"] = benchlib.cpu_us_per_request(process_tree_ticks(server) - before_cpu,
+                                                                  os.sysconf("SC_CLK_TCK"), m["requests"])
         m.update(workload=workload, system=system, mode=mode, offered=rate or None)
         if is_bff:
             diff = benchlib.commandstats_diff(before_redis, after_redis)
@@ -657,9 +689,10 @@ def bench(tmp, started):
             refresh_counts["bff_seconds"] += m["seconds"]
             refresh_counts["runs"] += 1
         measurements.append(m)
-        log("%-8s %-15s %-10s %8.0f req/s  p50 %6.2f  p99 %7.2f ms  non-2xx %d  errors %d%s" % (
+        log("%-8s %-15s %-10s %8.0f req/s  p50 %6.2f  p99 %7.2f ms  non-2xx %d  errors %d%s%s" % (
             workload, system, mode + ("@%d" % rate if rate else ""), m["rps"], m["p50"], m["p99"], m["non2xx"],
-            m["socket_errors"], "  redis/req %.3f" % m["redis_per_request"] if is_bff else ""))
+            m["socket_errors"], "  redis/req %.3f" % m["redis_per_request"] if is_bff else "",
+            "  CPU %s µs/req" % benchlib.fmt(m.get("cpu_us_per_request"), 1) if server else ""))
         return m
 
     for name, _, systems, path, opts in workloads:
@@ -670,9 +703,7 @@ def bench(tmp, started):
         for r in range(CFG["rounds"]):
             for system in systems:
                 measure(name, system, "saturation", path, opts)
-        nginx_max = benchlib.median([m["rps"] for m in measurements
-                                     if m["workload"] == name and m["system"] == "nginx" and m["mode"] == "saturation"])
-        rate = max(1, nginx_max * 0.5)
+        rate, _ = benchlib.half_own_max_rate(measurements, name)
         for r in range(CFG["rounds"]):
             for system in systems:
                 measure(name, system, "fixed", path, opts, rate=rate)
@@ -681,7 +712,7 @@ def bench(tmp, started):
     memory = {}
     for system, b in bffs.items():
         status = proc_status(b.proc.pid)
-        heap = jstat_heap(b.proc.pid)
+        heap = jstat_heap(b.proc.pid, b.java)
         memory[system] = {"hwm": status.get("VmHWM"), "rss": status.get("VmRSS"), "heap": heap}
     for system, b in bffs.items():
         s = stream_heap_growth(b, main_cookie, big, big_bytes)
@@ -712,8 +743,8 @@ def bench(tmp, started):
         "refreshes_per_lifetime": per_lifetime_steady,
         "redis_per_request": patient_bff.get("redis_per_request_steady"),
         "stream_heap_growth": memory["smart-bff"]["stream"]["growth"],
-        "rss_peak": memory["smart-bff"]["hwm"],
-        "startup_median": benchlib.median(startups),
+        "rss_peak": memory["smart-bff-image"]["hwm"],
+        "startup_median": benchlib.median(startups["the image's way"]),
     }
     target_rows = benchlib.evaluate_targets(agg, extra)
     ratios = benchlib.ratio_lines(agg, target_rows)
@@ -767,16 +798,18 @@ def bench(tmp, started):
         ]}
     ctx = {
         "title": "smart-bff bench " + stamp,
-        "environment": environment() + [["warm-up " + k, v] for k, v in warmups.items()],
+        "environment": environment() + [["smart-bff-image", "%s; JVM options `%s`; environment %s" % (
+            image_way, image.java_opts, image_env or "-")]]
+        + [["warm-up " + k, v] for k, v in warmups.items()],
         "method": method_lines(),
         "agg": agg,
         "workloads": [(w[0], w[1]) for w in workloads],
         "refresh": refresh_rows,
         "memory": memory_rows,
-        "startup": [["starts (fresh JVM, default flags)", ", ".join("%.2f s" % s for s in startups)],
-                    ["median", "%.2f s" % benchlib.median(startups)],
-                    ["starts with the AppCDS archive (as the image starts)", ", ".join("%.2f s" % s for s in startups_cds)],
-                    ["median with AppCDS", "%.2f s" % benchlib.median(startups_cds)]],
+        "startup": [["the image's way", image_way]] + [
+            row for label, times in startups.items() for row in (
+                ["starts, " + label, ", ".join("%.2f s" % t for t in times)],
+                ["median, " + label, "%.2f s" % benchlib.median(times)])],
         "jfr": jfr_ctx,
         "targets": target_rows,
         "ratios": ratios,
@@ -793,6 +826,37 @@ def bench(tmp, started):
 
 
 SYSTEMS_ALL = benchlib.SYSTEMS
+
+
+def process_tree_ticks(pid):
+    """utime+stime of a process and its children (nginx's workers), in clock ticks."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(entry) == pid or int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            total += benchlib.cpu_ticks(stat)
+    return total
+
+
+def train(bff):
+    """The AOT cache's training workload, through the real parts: a login at the fake, GET Patient and the Bundle
+    (session read, scope check, proxy, URL rewriting, audit), the session endpoint and the management endpoints."""
+    cookie = login(bff.base, "main")
+    headers = {"Cookie": cookie, "X-CSRF": "1"}
+    for i in range(300):
+        for path in ("/fhir/Patient/" + PATIENT_ID, "/fhir/Observation?patient=" + PATIENT_ID):
+            status, _, body = http_get(bff.base + path, headers=headers)
+            if status != 200:
+                raise RuntimeError("training %s: %d %s" % (path, status, body[:300]))
+    http_get(bff.base + "/auth/session", headers=headers)
+    for path in ("/q/health/ready", "/q/metrics"):
+        http_get(bff.management + path)
 
 
 def warm_up(kinds, step=2):
@@ -866,7 +930,6 @@ def environment():
         ["wrk", "-t%d -c%d (stream: -c%d), lua script bench/wrk/bench.lua" % (
             CFG["threads"], CFG["connections"], CFG["stream_connections"])],
         ["sessions (sessions workload)", str(CFG["sessions"])],
-        ["smart-bff-tuned JVM options", "`%s`" % CFG["tuned_opts"]],
     ]
 
 
@@ -876,12 +939,17 @@ def method_lines():
         "the server to the other would halve the server and favour single-process nginx; unpinned, the load "
         "generator takes CPU from every system alike. Figures are relative: compare ratios, not absolutes.",
         "direct = the static nginx upstream; nginx = a plain proxy_pass with upstream keep-alive (no auth, no "
-        "rewriting); smart-bff = the packaged jar with default JVM flags; smart-bff-tuned = the same jar with the "
-        "JVM options above (BENCH_BFF_JAVA_OPTS).",
-        "saturation = wrk with %d connections as fast as they go; fixed = an offered rate of 50 %% of nginx's median "
-        "saturation throughput of the same workload, paced by a wrk Lua delay() per thread (Debian has no wrk2). "
-        "Latency is measured from the actual send, so it hides coordinated omission: a system that cannot keep the "
-        "rate shows a lower req/s than offered rather than a long tail." % CFG["connections"],
+        "rewriting); smart-bff = the packaged jar run as `java -jar` with default JVM flags; smart-bff-image = "
+        "the container image's way: its JVM flags (src/main/docker/Dockerfile.jvm, with run-java.sh's GC and heap "
+        "ratios, and its MALLOC_ARENA_MAX), -XX:MaxRAM and -XX:ActiveProcessorCount = the Helm chart's memory and "
+        "CPU limits (what the JVM reads from a container's cgroup), and on JDK 25 the aot-jar build started from an AOT "
+        "cache that a training run (login, GET Patient, the Bundle, health) wrote first.",
+        "saturation = wrk with %d connections as fast as they go; fixed = an offered rate of 50 %% of smart-bff's "
+        "own median saturation throughput of the same workload, for every system, paced by a wrk Lua delay() per "
+        "thread (Debian has no wrk2). Latency is measured from the actual send, so it hides coordinated omission: a "
+        "system that cannot keep the rate shows a lower req/s than offered rather than a long tail." % CFG["connections"],
+        "CPU µs/req = the server's utime+stime from /proc/<pid>/stat over the run ÷ requests (nginx: master and "
+        "workers, which serve both the proxy and the upstream).",
         "Each cell is the median over rounds; rounds alternate the systems (direct, nginx, smart-bff, ...) so "
         "drift in the machine hits all of them.",
         "Redis cmds/req = INFO commandstats difference over the run ÷ requests (the bench's own INFO excluded).",

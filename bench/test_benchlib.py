@@ -177,12 +177,15 @@ class JfrTest(unittest.TestCase):
 
 
 class AggregateAndTargetsTest(unittest.TestCase):
-    def sample_runs(self, bff_rps=7000, bff_p99=3.0):
+    def sample_runs(self, bff_rps=7000, bff_p99=3.0, bundle_rps=3200, cpu_us=40):
         runs = []
         for r in range(3):
             runs.append(measurement("patient", "nginx", "saturation", 10000 + r, 2.0))
             runs.append(measurement("patient", "smart-bff", "saturation", bff_rps + r * 100, 9.0,
-                                    redis_per_request=1.01, redis_per_request_steady=0.99))
+                                    redis_per_request=1.01, redis_per_request_steady=0.99,
+                                    cpu_us_per_request=cpu_us + r))
+            runs.append(measurement("bundle", "nginx", "saturation", 4000, 5.0))
+            runs.append(measurement("bundle", "smart-bff", "saturation", bundle_rps, 9.0))
             runs.append(measurement("patient", "nginx", "fixed", 5000, 1.5, offered=5000))
             runs.append(measurement("patient", "smart-bff", "fixed", 5000, bff_p99, offered=5000,
                                     statuses={200: 10, 401: 1}, non2xx=1))
@@ -195,6 +198,7 @@ class AggregateAndTargetsTest(unittest.TestCase):
         self.assertEqual(s["rps"], 7100)
         self.assertEqual(s["rps_rounds"], [7000, 7100, 7200])
         self.assertEqual(s["redis_per_request_steady"], 0.99)
+        self.assertEqual(s["cpu_us_per_request"], 41)
         f = agg[("patient", "smart-bff", "fixed")]
         self.assertEqual(f["statuses"], {200: 30, 401: 3})
         self.assertEqual(f["non2xx"], 3)
@@ -203,30 +207,102 @@ class AggregateAndTargetsTest(unittest.TestCase):
     def test_targets_pass(self):
         agg = benchlib.aggregate(self.sample_runs())
         extra = {"redis_per_request": 0.99, "stream_heap_growth": 10 * benchlib.MIB,
-                 "rss_peak": 250 * benchlib.MIB, "startup_median": 1.2, "refreshes_per_lifetime": 1.25}
+                 "rss_peak": 190 * benchlib.MIB, "startup_median": 0.45, "refreshes_per_lifetime": 1.25}
         results = {k: (v, p) for k, _, v, _, p in benchlib.evaluate_targets(agg, extra)}
         self.assertAlmostEqual(results["patient_throughput"][0], 7100 / 10001)
         self.assertTrue(results["patient_throughput"][1])
         self.assertAlmostEqual(results["patient_p99_half_load"][0], 1.5)
+        self.assertAlmostEqual(results["bundle_throughput"][0], 0.8)
+        self.assertEqual(results["cpu_per_request"][0], 41)
+        self.assertEqual(results["rss_under_load"][0], 190)
         self.assertTrue(all(p for _, p in results.values()))
 
     def test_targets_fail_and_missing(self):
-        agg = benchlib.aggregate(self.sample_runs(bff_rps=5000, bff_p99=3.6))
+        agg = benchlib.aggregate(self.sample_runs(bff_rps=5000, bff_p99=3.6, bundle_rps=2900, cpu_us=85))
         extra = {"redis_per_request": 1.2, "stream_heap_growth": 40 * benchlib.MIB, "rss_peak": None,
-                 "startup_median": 1.6, "refreshes_per_lifetime": 40.0}
+                 "startup_median": 0.51, "refreshes_per_lifetime": 40.0}
         results = {k: p for k, _, _, _, p in benchlib.evaluate_targets(agg, extra)}
         self.assertEqual(results, {"patient_throughput": False, "patient_p99_half_load": False,
-                                   "redis_per_request": False, "stream_heap_growth": False,
-                                   "rss_under_load": None, "startup": False, "refreshes_per_lifetime": False})
+                                   "bundle_throughput": False, "startup": False, "rss_under_load": None,
+                                   "cpu_per_request": False, "redis_per_request": False, "stream_heap_growth": False,
+                                   "refreshes_per_lifetime": False})
         self.assertEqual([benchlib.verdict(p) for p in (True, False, None)], ["PASS", "FAIL", "n/a"])
 
     def test_ratio_lines_end_with_the_targets(self):
         agg = benchlib.aggregate(self.sample_runs())
         targets = benchlib.evaluate_targets(agg, {})
         lines = benchlib.ratio_lines(agg, targets)
-        self.assertIn("patient   saturation smart-bff      /nginx  req/s 0.71", lines[0])
+        self.assertIn("bundle    saturation smart-bff      /nginx  req/s 0.80", lines[0])
+        self.assertTrue(any("patient   saturation smart-bff      /nginx  req/s 0.71" in l for l in lines))
         self.assertTrue(lines[-1].startswith("n/a  refreshes per access-token lifetime"))
         self.assertTrue(any(l.startswith("PASS GET Patient throughput") for l in lines))
+
+
+class FixedRateAndCpuTest(unittest.TestCase):
+    def test_the_fixed_rate_is_half_of_the_bffs_own_maximum(self):
+        runs = [measurement("patient", "nginx", "saturation", 10000, 2.0),
+                measurement("patient", "smart-bff", "saturation", 6000, 9.0),
+                measurement("patient", "smart-bff", "saturation", 6400, 9.0),
+                measurement("patient", "smart-bff", "saturation", 9000, 9.0),
+                measurement("bundle", "smart-bff", "saturation", 3000, 9.0)]
+        self.assertEqual(benchlib.half_own_max_rate(runs, "patient"), (3200.0, "smart-bff"))
+
+    def test_without_the_bff_the_fixed_rate_follows_nginx_and_is_never_zero(self):
+        runs = [measurement("stream", "nginx", "saturation", 10, 2.0)]
+        self.assertEqual(benchlib.half_own_max_rate(runs, "stream"), (5.0, "nginx"))
+        self.assertEqual(benchlib.half_own_max_rate([measurement("x", "nginx", "saturation", 1, 1)], "x"),
+                         (1.0, "nginx"))
+        self.assertEqual(benchlib.half_own_max_rate([], "patient"), (1.0, None))
+
+    def test_cpu_ticks_read_utime_and_stime_past_a_command_name_with_spaces(self):
+        stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 567 0 0 20 0 40 0 100 0 0"
+        self.assertEqual(benchlib.cpu_ticks(stat), 1801)
+
+    def test_cpu_per_request_in_microseconds(self):
+        self.assertEqual(benchlib.cpu_us_per_request(100, 100, 20000), 50.0)
+        self.assertIsNone(benchlib.cpu_us_per_request(100, 100, 0))
+
+
+class ImageFlagsTest(unittest.TestCase):
+    DOCKERFILE = """FROM registry.access.redhat.com/ubi9/openjdk-25-runtime:1.24
+RUN cd /deployments && { \\
+      java -XX:AOTCacheOutput=app.aot -jar quarkus-run.jar; }
+ENV GC_CONTAINER_OPTIONS="-XX:+UseSerialGC"
+ENV JAVA_OPTS_APPEND="-Dquarkus.http.host=0.0.0.0 -XX:MaxRAMPercentage=75 -XX:+UseCompactObjectHeaders \\
+    -XX:AOTCache=/deployments/app.aot"
+ENV JAVA_APP_JAR="/deployments/quarkus-run.jar"
+"""
+
+    def test_the_image_flags_are_run_java_gc_and_heap_ratios_then_java_opts_append_on_loopback(self):
+        self.assertEqual(benchlib.image_java_opts(self.DOCKERFILE, "/tmp/b/app.aot"),
+                         ["-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+                          "-XX:MaxRAMPercentage=75", "-XX:+UseCompactObjectHeaders", "-XX:AOTCache=/tmp/b/app.aot"])
+
+    def test_without_a_cache_the_aot_flag_is_left_out_and_jdk_17_gets_no_jdk_25_flags(self):
+        opts = benchlib.image_java_opts(self.DOCKERFILE)
+        self.assertNotIn("-XX:AOTCache", " ".join(opts))
+        self.assertEqual(benchlib.without_jdk25_flags(opts + ["-XX:AOTCache=x"]),
+                         ["-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+                          "-XX:MaxRAMPercentage=75"])
+
+    def test_the_container_limits_become_the_flags_the_jvm_would_derive_from_the_cgroup(self):
+        values = "resources:\n  requests:\n    cpu: 250m\n    memory: 512Mi\n  limits:\n    cpu: \"1\"\n    memory: 768Mi\n"
+        self.assertEqual(benchlib.container_flags(values), ["-XX:MaxRAM=%d" % (768 * benchlib.MIB),
+                                                            "-XX:ActiveProcessorCount=1"])
+        self.assertEqual(benchlib.container_flags(values.replace('"1"', "1500m"))[1], "-XX:ActiveProcessorCount=2")
+        self.assertEqual(benchlib.container_flags("resources: {}\n"), [])
+
+    def test_the_process_gets_the_images_malloc_setting(self):
+        self.assertEqual(benchlib.image_process_env(self.DOCKERFILE + 'ENV MALLOC_ARENA_MAX=2\n'),
+                         {"MALLOC_ARENA_MAX": "2"})
+        self.assertEqual(benchlib.image_process_env(self.DOCKERFILE), {})
+
+    def test_the_memory_limit_is_the_charts_limit_not_its_request(self):
+        values = "image: x\nresources:\n  requests:\n    cpu: 250m\n    memory: 512Mi\n  limits:\n    cpu: \"1\"\n" \
+                 "    memory: 768Mi\n\nprobes:\n  startup: {}\n"
+        self.assertEqual(benchlib.memory_limit_bytes(values), 768 * benchlib.MIB)
+        self.assertEqual(benchlib.memory_limit_bytes(values.replace("768Mi", "1Gi")), 1024 * benchlib.MIB)
+        self.assertIsNone(benchlib.memory_limit_bytes("resources: {}\n"))
 
 
 class RefreshCadenceTest(unittest.TestCase):

@@ -123,21 +123,23 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void image_starts_from_an_appcds_archive_written_by_its_own_jvm() {
+    void image_starts_from_an_aot_cache_written_by_its_own_jvm_with_the_flags_it_runs_with() {
         List<Instruction> docker = dockerfile();
-        String archive = docker.stream().filter(i -> i.is("RUN")).map(Instruction::args)
-                .filter(run -> run.contains("-XX:ArchiveClassesAtExit=")).findFirst()
-                .map(run -> {
-                    assertTrue(run.contains("-Dquarkus.appcds.generate=true"), "Quarkus stops after its static init: " + run);
-                    assertTrue(run.contains("quarkus-run.jar"), run);
-                    return run.replaceAll(".*-XX:ArchiveClassesAtExit=(\\S+).*", "$1");
-                })
-                .orElseThrow(() -> new AssertionError("the image writes an AppCDS archive with its own JVM"));
         String opts = env(docker).getOrDefault("JAVA_OPTS_APPEND", "");
-        assertTrue(opts.matches(".*-XX:SharedArchiveFile=/deployments/" + java.util.regex.Pattern.quote(archive) + "( .*|$)"),
-                "the JVM starts from /deployments/" + archive + ": " + opts);
+        String cache = docker.stream().filter(i -> i.is("RUN")).map(Instruction::args)
+                .filter(run -> run.contains("-XX:AOTCacheOutput=")).findFirst()
+                .map(run -> {
+                    assertTrue(run.contains("quarkus-run.jar"), run);
+                    assertTrue(run.contains(env(docker).getOrDefault("GC_CONTAINER_OPTIONS", "?")), "the same GC: " + run);
+                    assertEquals(opts.contains("-XX:+UseCompactObjectHeaders"), run.contains("-XX:+UseCompactObjectHeaders"),
+                            "the same object headers: " + run);
+                    return run.replaceAll(".*-XX:AOTCacheOutput=(\\S+).*", "$1");
+                })
+                .orElseThrow(() -> new AssertionError("the image writes an AOT cache with its own JVM"));
+        assertTrue(opts.matches(".*-XX:AOTCache=/deployments/" + java.util.regex.Pattern.quote(cache) + "( .*|$)"),
+                "the JVM starts from /deployments/" + cache + ": " + opts);
         assertTrue(lastIndexOf(docker, "RUN") > lastIndexOf(docker, "COPY"),
-                "the archive is written after the application is copied in");
+                "the cache is written after the application is copied in");
     }
 
     @Test

@@ -297,7 +297,7 @@ class HelmChartTest {
     void java_options_keep_the_image_flags_the_chart_replaces_and_add_the_values_last() {
         String opts = environment(render(example().set("javaOpts", "-Xss512k"))).get("JAVA_OPTS_APPEND");
         for (String flag : List.of("-Dquarkus.http.host=0.0.0.0", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=/deployments/app-cds.jsa")) {
+                "-XX:+ExitOnOutOfMemoryError", "-XX:AOTCache=/deployments/app.aot")) {
             assertTrue(List.of(opts.split(" ")).contains(flag), flag + " in " + opts);
         }
         assertTrue(opts.endsWith(" -Xss512k"), "the values' options come last, so they win: " + opts);
