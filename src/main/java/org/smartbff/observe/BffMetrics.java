@@ -121,6 +121,11 @@ public class BffMetrics {
                 "stage", stage, "member", member).increment();
     }
 
+    /** Audit events dropped because the audit output stalled while its queue was full: 0 unless something is wrong. */
+    public Counter auditDropped() {
+        return counter("smart_bff.audit.dropped", "Audit events dropped because the audit output did not keep up");
+    }
+
     public void redisError() {
         counter("smart_bff.redis.errors", "Failed Redis commands").increment();
     }
