@@ -45,6 +45,7 @@ public class FhirProxy {
     private final ProxyObserver observer;
     private final ProxiedCall.Upstream upstream;
     private final ScopeGuard scopeGuard;
+    private final LaunchSelection launches = new LaunchSelection();
 
     public FhirProxy(Vertx vertx, SessionStore sessions, AccessTokens accessTokens, SmartServers servers,
             SmartBffConfig config, ProxyObserver observer, ScopeGuard scopeGuard) {
@@ -101,7 +102,7 @@ public class FhirProxy {
             ProxyErrors.fail(context, 413, "too-long", "request_too_large", "The request body is larger than this proxy accepts.");
             return;
         }
-        Optional<SessionId> id = LaunchSelection.of(context);
+        Optional<SessionId> id = launches.of(context);
         if (id.isEmpty()) {
             return;
         }
