@@ -3,6 +3,7 @@ package org.smartbff.observe;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -22,37 +23,41 @@ public class BffMetrics {
 
     private final MeterRegistry registry;
     /** The per-call timers, found once: building a meter id for every call is the registry's slow path. */
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<Object, Timer> timers = new ConcurrentHashMap<>();
+
+    /** The key of a per-call timer: no string is built to find it. */
+    private record TimerKey(String name, String method, String resourceType, int statusClass) {
+    }
 
     public BffMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
     /** A proxied call answered to the browser, timed from arrival to the response headers. */
-    public void proxied(String method, String resourceType, int status, Duration elapsed) {
-        String statusClass = status / 100 + "xx";
-        timers.computeIfAbsent("p " + method + " " + resourceType + " " + statusClass,
+    public void proxied(String method, String resourceType, int status, long elapsedNanos) {
+        int statusClass = status / 100;
+        timers.computeIfAbsent(new TimerKey("p", method, resourceType, statusClass),
                 ignored -> Timer.builder("smart_bff.proxy.requests")
                         .description("Proxied FHIR calls, from arrival to response headers")
                         .tag("method", method)
                         .tag("resource_type", resourceType)
-                        .tag("status_class", statusClass)
+                        .tag("status_class", statusClass + "xx")
                         .publishPercentileHistogram()
                         .register(registry))
-                .record(elapsed);
+                .record(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
     /** The FHIR server's share: from sending the request to its response headers. */
-    public void upstream(String method, int status, Duration elapsed) {
-        String statusClass = status / 100 + "xx";
-        timers.computeIfAbsent("u " + method + " " + statusClass,
+    public void upstream(String method, int status, long elapsedNanos) {
+        int statusClass = status / 100;
+        timers.computeIfAbsent(new TimerKey("u", method, "", statusClass),
                 ignored -> Timer.builder("smart_bff.upstream.requests")
                         .description("Requests to FHIR servers, from sending to response headers")
                         .tag("method", method)
-                        .tag("status_class", statusClass)
+                        .tag("status_class", statusClass + "xx")
                         .publishPercentileHistogram()
                         .register(registry))
-                .record(elapsed);
+                .record(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
     /** @param kind standalone or ehr; @param outcome redirected or an error code */
