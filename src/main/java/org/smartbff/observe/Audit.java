@@ -14,6 +14,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.Logger;
 
+import io.micrometer.core.instrument.Counter;
+
 /**
  * The audit trail: who did what to which patient's data, one event per login, logout, refresh and proxied call, in its
  * own logger category ({@value #CATEGORY}) so it can be shipped and kept apart from the service log.
@@ -25,8 +27,9 @@ import org.jboss.logmanager.Logger;
  *
  * <p>
  * Recording is cheap and never blocks: the event is queued and an {@link AuditWriter} thread formats and writes it,
- * in batches. The queue is bounded ({@value #CAPACITY} events, about a second of the busiest load this service carries on two cores); should the output
- * stall that long, further events are counted in {@code smart_bff_audit_dropped_total} and a warning says how many.
+ * in batches. The queue is bounded ({@value #CAPACITY} events, about a second of the busiest load this service
+ * carries on two cores); should the output stall that long, further events are counted in
+ * {@code smart_bff_audit_dropped_total} and a warning says how many.
  * What is queued is written on shutdown.
  */
 @ApplicationScoped
@@ -35,6 +38,8 @@ public class Audit {
     public static final String CATEGORY = "smart-bff.audit";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
     private static final String FQCN = Audit.class.getName();
+    /** The service log, for problems of the audit trail itself. */
+    private static final org.jboss.logging.Logger SERVICE_LOG = org.jboss.logging.Logger.getLogger(Audit.class);
     static final int CAPACITY = 16_384;
     /** Events that wake the writer early: one thread wake-up per this many events under load. */
     private static final int BATCH = 256;
@@ -46,7 +51,24 @@ public class Audit {
     private final AuditWriter writer;
 
     public Audit(BffMetrics metrics) {
-        this.writer = new AuditWriter(CAPACITY, BATCH, INTERVAL, Audit::write, metrics.auditDropped()::increment);
+        Counter dropped = metrics.auditDropped();
+        this.writer = new AuditWriter(CAPACITY, BATCH, INTERVAL, Audit::write, new AuditWriter.Problems() {
+            @Override
+            public void dropped() {
+                dropped.increment();
+            }
+
+            @Override
+            public void droppedSince(int count) {
+                SERVICE_LOG.warnf("%d audit event(s) dropped: the audit output did not keep up"
+                        + " (smart_bff_audit_dropped_total counts them)", count);
+            }
+
+            @Override
+            public void unwritable(RuntimeException failure) {
+                SERVICE_LOG.errorf("An audit event could not be written: %s", failure.toString());
+            }
+        });
     }
 
     /** One event: fields in order. Values are taken as text when added, so the event can be written later elsewhere. */

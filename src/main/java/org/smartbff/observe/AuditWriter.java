@@ -10,8 +10,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
-import org.jboss.logging.Logger;
-
 /**
  * Audit events on their way out, off the threads that record them: a bounded queue, emptied in batches by one writer
  * thread that wakes when a batch is full or a short interval has passed (so a busy service pays one thread wake-up per
@@ -19,12 +17,22 @@ import org.jboss.logging.Logger;
  *
  * <p>
  * Recording never blocks an event loop: when the queue is full (the output has stalled for as long as it takes to
- * record {@code capacity} events), the event is counted as dropped and a warning says how many went. Events are
+ * record {@code capacity} events), the event is dropped and reported to {@link Problems}. Events are
  * written in the order they were recorded. After {@link #close()}, events are written on the recording thread.
  */
 final class AuditWriter implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(AuditWriter.class);
+    /** What goes wrong, reported where it can be counted and said (the metric, the service log). */
+    interface Problems {
+        /** An event was dropped: the queue was full. On the recording thread: must not block. */
+        void dropped();
+
+        /** Once per batch, on the writer thread: {@code count} events were dropped since the last report. */
+        void droppedSince(int count);
+
+        /** The sink refused an event; the ones after it are written all the same. On the writer thread. */
+        void unwritable(RuntimeException failure);
+    }
 
     private final Queue<Audit.Event> queue = new ConcurrentLinkedQueue<>();
     /** Events in the queue; the bound is kept with it, as ConcurrentLinkedQueue's size() counts node by node. */
@@ -33,7 +41,7 @@ final class AuditWriter implements AutoCloseable {
     private final int batch;
     private final long intervalNanos;
     private final Consumer<Audit.Event> sink;
-    private final Runnable onDrop;
+    private final Problems problems;
     /** Held while events are taken and written: one writer at a time keeps them in order. */
     private final ReentrantLock writing = new ReentrantLock();
     private final AtomicInteger droppedSinceWarning = new AtomicInteger();
@@ -45,9 +53,9 @@ final class AuditWriter implements AutoCloseable {
      * @param batch events that wake the writer before its interval is up
      * @param interval the longest an event waits in the queue while the writer is idle
      * @param sink writes one event; called by one thread at a time, in recording order
-     * @param onDrop called for each dropped event (the metric)
+     * @param problems told of dropped events and of events the sink refused
      */
-    AuditWriter(int capacity, int batch, Duration interval, Consumer<Audit.Event> sink, Runnable onDrop) {
+    AuditWriter(int capacity, int batch, Duration interval, Consumer<Audit.Event> sink, Problems problems) {
         if (capacity < 1 || batch < 1 || batch > capacity) {
             throw new IllegalArgumentException("capacity " + capacity + ", batch " + batch);
         }
@@ -55,7 +63,7 @@ final class AuditWriter implements AutoCloseable {
         this.batch = batch;
         this.intervalNanos = interval.toNanos();
         this.sink = sink;
-        this.onDrop = onDrop;
+        this.problems = problems;
         this.thread = new Thread(this::run, "smart-bff-audit");
         thread.setDaemon(true);
         thread.start();
@@ -71,7 +79,7 @@ final class AuditWriter implements AutoCloseable {
         if (size > capacity) {
             queued.decrementAndGet();
             droppedSinceWarning.incrementAndGet();
-            onDrop.run();
+            problems.dropped();
             return;
         }
         queue.add(event);
@@ -119,8 +127,7 @@ final class AuditWriter implements AutoCloseable {
             write(taken);
             int dropped = droppedSinceWarning.getAndSet(0);
             if (dropped > 0) {
-                LOG.warnf("%d audit event(s) dropped: the audit output did not keep up (smart_bff_audit_dropped_total)",
-                        dropped);
+                problems.droppedSince(dropped);
             }
         } finally {
             writing.unlock();
@@ -140,7 +147,7 @@ final class AuditWriter implements AutoCloseable {
             sink.accept(event);
         } catch (RuntimeException e) {
             // One event the output refused must not stop the trail: say so and go on with the next.
-            LOG.errorf("An audit event could not be written: %s", e.toString());
+            problems.unwritable(e);
         }
     }
 }

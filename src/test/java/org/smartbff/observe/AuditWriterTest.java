@@ -21,6 +21,24 @@ class AuditWriterTest {
 
     private final List<String> written = new CopyOnWriteArrayList<>();
     private final AtomicInteger dropped = new AtomicInteger();
+    private final AtomicInteger reportedDrops = new AtomicInteger();
+    private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final AuditWriter.Problems problems = new AuditWriter.Problems() {
+        @Override
+        public void dropped() {
+            dropped.incrementAndGet();
+        }
+
+        @Override
+        public void droppedSince(int count) {
+            reportedDrops.addAndGet(count);
+        }
+
+        @Override
+        public void unwritable(RuntimeException failure) {
+            refused.add(failure.getMessage());
+        }
+    };
 
     private Consumer<Audit.Event> sink() {
         return event -> written.add(text(event));
@@ -34,7 +52,7 @@ class AuditWriterTest {
 
     @Test
     void shutdown_writes_every_queued_event_in_the_order_recorded() {
-        AuditWriter writer = new AuditWriter(100, 100, NEVER, sink(), dropped::incrementAndGet);
+        AuditWriter writer = new AuditWriter(100, 100, NEVER, sink(), problems);
         for (int i = 0; i < 5; i++) {
             writer.offer(Audit.event("fhir").with("status", 200 + i));
         }
@@ -46,7 +64,7 @@ class AuditWriterTest {
 
     @Test
     void after_shutdown_an_event_is_written_at_once_rather_than_lost() {
-        AuditWriter writer = new AuditWriter(10, 10, NEVER, sink(), dropped::incrementAndGet);
+        AuditWriter writer = new AuditWriter(10, 10, NEVER, sink(), problems);
         writer.close();
         writer.offer(Audit.event("logout").with("session", "0123456789ab"));
         assertEquals(List.of("audit event=logout session=0123456789ab"), written);
@@ -58,7 +76,7 @@ class AuditWriterTest {
         AuditWriter writer = new AuditWriter(100, 3, NEVER, event -> {
             written.add(text(event));
             three.countDown();
-        }, dropped::incrementAndGet);
+        }, problems);
         try {
             for (int i = 0; i < 3; i++) {
                 writer.offer(Audit.event("fhir").with("n", i));
@@ -71,7 +89,7 @@ class AuditWriterTest {
 
     @Test
     void flush_returns_once_everything_recorded_before_it_is_written() {
-        AuditWriter writer = new AuditWriter(100, 100, NEVER, sink(), dropped::incrementAndGet);
+        AuditWriter writer = new AuditWriter(100, 100, NEVER, sink(), problems);
         try {
             writer.offer(Audit.event("login").with("server", "main"));
             writer.offer(Audit.event("fhir").with("status", 200));
@@ -95,7 +113,7 @@ class AuditWriterTest {
                 Thread.currentThread().interrupt();
             }
             written.add(text(event));
-        }, dropped::incrementAndGet);
+        }, problems);
         writer.offer(Audit.event("fhir").with("n", 0));
         assertTrue(writing.await(30, TimeUnit.SECONDS), "the writer never took the first event");
         for (int i = 1; i <= 5; i++) {
@@ -107,6 +125,7 @@ class AuditWriterTest {
         writer.close();
         assertEquals(List.of("audit event=fhir n=0", "audit event=fhir n=1", "audit event=fhir n=2",
                 "audit event=fhir n=3"), written);
+        assertEquals(2, reportedDrops.get(), "the writer says how many went");
     }
 
     @Test
@@ -117,12 +136,13 @@ class AuditWriterTest {
                 throw new IllegalStateException("output refused");
             }
             written.add(line);
-        }, dropped::incrementAndGet);
+        }, problems);
         for (int i = 0; i < 3; i++) {
             writer.offer(Audit.event("fhir").with("n", i));
         }
         writer.close();
         assertEquals(List.of("audit event=fhir n=0", "audit event=fhir n=2"), written);
+        assertEquals(List.of("output refused"), refused);
     }
 
     @Test
