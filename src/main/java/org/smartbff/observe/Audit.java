@@ -1,15 +1,20 @@
 package org.smartbff.observe;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.Logger;
+
+import io.micrometer.core.instrument.Counter;
 
 /**
  * The audit trail: who did what to which patient's data, one event per login, logout, refresh and proxied call, in its
@@ -19,6 +24,13 @@ import org.jboss.logmanager.Logger;
  * Each event is one line {@code audit event=... key=value ...}; the same fields are in the MDC, so the JSON log format
  * carries them as structured fields. Values are identifiers of people and resources, never a token, code, secret or
  * session id (sessions are named by a prefix of the SHA-256 of their id).
+ *
+ * <p>
+ * Recording is cheap and never blocks: the event is queued and an {@link AuditWriter} thread formats and writes it,
+ * in batches. The queue is bounded ({@value #CAPACITY} events, about a second of the busiest load this service
+ * carries on two cores); should the output stall that long, further events are counted in
+ * {@code smart_bff_audit_dropped_total} and a warning says how many.
+ * What is queued is written on shutdown.
  */
 @ApplicationScoped
 public class Audit {
@@ -26,22 +38,67 @@ public class Audit {
     public static final String CATEGORY = "smart-bff.audit";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
     private static final String FQCN = Audit.class.getName();
+    /** The service log, for problems of the audit trail itself. */
+    private static final org.jboss.logging.Logger SERVICE_LOG = org.jboss.logging.Logger.getLogger(Audit.class);
+    static final int CAPACITY = 16_384;
+    /** Events that wake the writer early: one thread wake-up per this many events under load. */
+    private static final int BATCH = 256;
+    /** The longest an event waits when the service is quiet. */
+    private static final Duration INTERVAL = Duration.ofMillis(50);
     /** "audit." + field name, made once per field name (a handful of constants in the code). */
     private static final Map<String, String> MDC_KEYS = new ConcurrentHashMap<>();
 
-    /** One event: fields in order. */
+    private final AuditWriter writer;
+
+    public Audit(BffMetrics metrics) {
+        Counter dropped = metrics.auditDropped();
+        this.writer = new AuditWriter(CAPACITY, BATCH, INTERVAL, Audit::write, new AuditWriter.Problems() {
+            @Override
+            public void dropped() {
+                dropped.increment();
+            }
+
+            @Override
+            public void droppedSince(int count) {
+                SERVICE_LOG.warnf("%d audit event(s) dropped: the audit output did not keep up"
+                        + " (smart_bff_audit_dropped_total counts them)", count);
+            }
+
+            @Override
+            public void unwritable(RuntimeException failure) {
+                SERVICE_LOG.errorf("An audit event could not be written: %s", failure.toString());
+            }
+        });
+    }
+
+    /** One event: fields in order. Values are taken as text when added, so the event can be written later elsewhere. */
     public static final class Event {
-        private final Map<String, Object> fields = new LinkedHashMap<>();
+        private String[] names = new String[10];
+        private String[] values = new String[10];
+        private int size;
+        /** When and where it happened: the line carries these, not the writer's. */
+        private final long epochMillis = System.currentTimeMillis();
+        private final String threadName = Thread.currentThread().getName();
 
         private Event(String name) {
-            fields.put("event", name);
+            add("event", name);
         }
 
         public Event with(String field, Object value) {
             if (value != null) {
-                fields.put(field, value);
+                add(field, value.toString());
             }
             return this;
+        }
+
+        private void add(String field, String value) {
+            if (size == names.length) {
+                names = Arrays.copyOf(names, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+            }
+            names[size] = field;
+            values[size] = value;
+            size++;
         }
     }
 
@@ -50,27 +107,50 @@ public class Audit {
     }
 
     public void record(Event event) {
-        if (!LOG.isLoggable(Level.INFO)) {
-            return;
+        if (LOG.isLoggable(Level.INFO)) {
+            writer.offer(event);
         }
-        StringBuilder line = new StringBuilder(160).append("audit");
-        Map<String, String> mdc = new HashMap<>(event.fields.size() * 2);
-        for (Map.Entry<String, Object> field : event.fields.entrySet()) {
-            String value = String.valueOf(field.getValue());
-            appendClean(line.append(' ').append(field.getKey()).append('='), value);
-            mdc.put(MDC_KEYS.computeIfAbsent(field.getKey(), name -> "audit." + name), value);
-        }
-        // One record with its own MDC, instead of putting each field into the thread's MDC and taking it out again:
-        // that MDC is copy-on-write, so every put and remove copied a map, on every proxied call.
+    }
+
+    /** Writes every event recorded so far before it returns. Blocks: for shutdown and for tests, never an event loop. */
+    public void flush() {
+        writer.flush();
+    }
+
+    /** Writes what is queued and stops the writer thread; later events are written as they are recorded. */
+    @PreDestroy
+    public void close() {
+        writer.close();
+    }
+
+    /** On the writer thread: the line and its MDC, formatted once, as one log record. */
+    private static void write(Event event) {
+        StringBuilder line = new StringBuilder(200);
+        Map<String, String> mdc = format(event, line);
+        // One record with its own MDC, instead of putting each field into the thread's MDC and taking it out again.
         ExtLogRecord record = new ExtLogRecord(Level.INFO, line.toString(), FQCN);
         record.setLoggerName(CATEGORY);
+        record.setInstant(Instant.ofEpochMilli(event.epochMillis));
+        record.setThreadName(event.threadName);
         record.setMdc(mdc);
         LOG.logRaw(record);
     }
 
+    /** Appends {@code audit event=... key=value ...} to {@code line}; returns the same fields as MDC entries. */
+    static Map<String, String> format(Event event, StringBuilder line) {
+        line.append("audit");
+        Map<String, String> mdc = new HashMap<>(event.size * 2);
+        for (int i = 0; i < event.size; i++) {
+            String value = event.values[i];
+            appendClean(line.append(' ').append(event.names[i]).append('='), value);
+            mdc.put(MDC_KEYS.computeIfAbsent(event.names[i], name -> "audit." + name), value);
+        }
+        return mdc;
+    }
+
     /**
      * Values come partly from requests: no spaces or control characters, so a value cannot forge another field; at
-     * most 256 characters. Appended in place, without an intermediate string (this runs for every proxied call).
+     * most 256 characters. Appended in place, without an intermediate string.
      */
     private static void appendClean(StringBuilder line, String text) {
         int n = Math.min(text.length(), 256);

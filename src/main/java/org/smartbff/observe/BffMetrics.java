@@ -3,6 +3,7 @@ package org.smartbff.observe;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -22,26 +23,41 @@ public class BffMetrics {
 
     private final MeterRegistry registry;
     /** The per-call timers, found once: building a meter id for every call is the registry's slow path. */
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<Object, Timer> timers = new ConcurrentHashMap<>();
+
+    /** The key of a per-call timer: no string is built to find it. */
+    private record TimerKey(String name, String method, String resourceType, int statusClass) {
+    }
 
     public BffMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
     /** A proxied call answered to the browser, timed from arrival to the response headers. */
-    public void proxied(String method, String resourceType, int status, Duration elapsed) {
-        String statusClass = status / 100 + "xx";
-        timer("p " + method + " " + resourceType + " " + statusClass, "smart_bff.proxy.requests",
-                "Proxied FHIR calls, from arrival to response headers",
-                "method", method, "resource_type", resourceType, "status_class", statusClass).record(elapsed);
+    public void proxied(String method, String resourceType, int status, long elapsedNanos) {
+        int statusClass = status / 100;
+        timers.computeIfAbsent(new TimerKey("p", method, resourceType, statusClass),
+                ignored -> Timer.builder("smart_bff.proxy.requests")
+                        .description("Proxied FHIR calls, from arrival to response headers")
+                        .tag("method", method)
+                        .tag("resource_type", resourceType)
+                        .tag("status_class", statusClass + "xx")
+                        .publishPercentileHistogram()
+                        .register(registry))
+                .record(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
     /** The FHIR server's share: from sending the request to its response headers. */
-    public void upstream(String method, int status, Duration elapsed) {
-        String statusClass = status / 100 + "xx";
-        timer("u " + method + " " + statusClass, "smart_bff.upstream.requests",
-                "Requests to FHIR servers, from sending to response headers",
-                "method", method, "status_class", statusClass).record(elapsed);
+    public void upstream(String method, int status, long elapsedNanos) {
+        int statusClass = status / 100;
+        timers.computeIfAbsent(new TimerKey("u", method, "", statusClass),
+                ignored -> Timer.builder("smart_bff.upstream.requests")
+                        .description("Requests to FHIR servers, from sending to response headers")
+                        .tag("method", method)
+                        .tag("status_class", statusClass + "xx")
+                        .publishPercentileHistogram()
+                        .register(registry))
+                .record(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
     /** @param kind standalone or ehr; @param outcome redirected or an error code */
@@ -119,6 +135,11 @@ public class BffMetrics {
     public void serverDataRefused(String stage, String member) {
         counter("smart_bff.server_data.refusals", "Token responses and id tokens refused for what a server put in them",
                 "stage", stage, "member", member).increment();
+    }
+
+    /** Audit events dropped because the audit output stalled while its queue was full: 0 unless something is wrong. */
+    public Counter auditDropped() {
+        return counter("smart_bff.audit.dropped", "Audit events dropped because the audit output did not keep up");
     }
 
     public void redisError() {

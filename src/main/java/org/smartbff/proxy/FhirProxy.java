@@ -42,10 +42,10 @@ public class FhirProxy {
     private final AccessTokens accessTokens;
     private final SmartServers servers;
     private final SmartBffConfig config;
-    private final String publicFhirBase;
-    private final UpstreamClients clients;
     private final ProxyObserver observer;
+    private final ProxiedCall.Upstream upstream;
     private final ScopeGuard scopeGuard;
+    private final LaunchSelection launches = new LaunchSelection();
 
     public FhirProxy(Vertx vertx, SessionStore sessions, AccessTokens accessTokens, SmartServers servers,
             SmartBffConfig config, ProxyObserver observer, ScopeGuard scopeGuard) {
@@ -55,7 +55,6 @@ public class FhirProxy {
         this.accessTokens = accessTokens;
         this.servers = servers;
         this.config = config;
-        this.publicFhirBase = SmartServers.normalizeBaseUrl(config.publicUrl()) + MOUNT;
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.http().connectTimeout().toMillis())
                 .setKeepAlive(true)
@@ -65,8 +64,12 @@ public class FhirProxy {
                 // Compressed JSON is inflated so its URLs can be rewritten; compression towards the browser is the
                 // HTTP server's job (quarkus.http.enable-compression).
                 .setDecompressionSupported(true);
-        this.clients = new UpstreamClients(vertx.createHttpClient(options),
+        UpstreamClients clients = new UpstreamClients(vertx.createHttpClient(options),
                 vertx.createHttpClient(new HttpClientOptions(options).setKeepAlive(false).setMaxPoolSize(10)));
+        ResponseRelay relay = new ResponseRelay(config.proxy().rewriteUrls(),
+                SmartServers.normalizeBaseUrl(config.publicUrl()) + MOUNT);
+        this.upstream = new ProxiedCall.Upstream(clients, accessTokens, observer, relay,
+                config.http().upstreamTimeout().toMillis(), config.proxy().maxRequestBody().asLongValue());
     }
 
     void register(@Observes Router router) {
@@ -99,7 +102,7 @@ public class FhirProxy {
             ProxyErrors.fail(context, 413, "too-long", "request_too_large", "The request body is larger than this proxy accepts.");
             return;
         }
-        Optional<SessionId> id = LaunchSelection.of(context);
+        Optional<SessionId> id = launches.of(context);
         if (id.isEmpty()) {
             return;
         }
@@ -154,13 +157,13 @@ public class FhirProxy {
                     refuse(context, deny);
                     return;
                 }
-                new ProxiedCall(context, eventLoop, clients, accessTokens, config, observer, id, server, target,
-                        publicFhirBase, body, false).send(session);
+                new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, body, false))
+                        .send(session);
             }).onFailure(failure -> ProxyErrors.failed(context, failure));
             return;
         }
-        new ProxiedCall(context, eventLoop, clients, accessTokens, config, observer, id, server, target,
-                publicFhirBase, null, declaredLength > 0 || undeclaredBody(request)).send(session);
+        new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, null,
+                declaredLength > 0 || undeclaredBody(request))).send(session);
     }
 
     private ScopeGuard.Verdict check(SessionRecord session, HttpServerRequest request, String path, Buffer body) {

@@ -1,14 +1,11 @@
 package org.smartbff.proxy;
 
-import java.time.Duration;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.smartbff.observe.Audit;
 import org.smartbff.observe.BffMetrics;
 import org.smartbff.observe.FhirResourceTypes;
 import org.smartbff.observe.JsonNodeText;
-
 
 /** Metrics and the audit event of each proxied call, recorded once, when its response headers are written. */
 @ApplicationScoped
@@ -27,12 +24,12 @@ class ProxyObserver {
     }
 
     void upstream(String method, int status, long elapsedNanos) {
-        metrics.upstream(method, status, Duration.ofNanos(elapsedNanos));
+        metrics.upstream(method, status, elapsedNanos);
     }
 
     void answered(CallRecord call, int status) {
         String resourceType = FhirResourceTypes.of(call.path);
-        metrics.proxied(call.method, resourceType, status, Duration.ofNanos(System.nanoTime() - call.startedAt));
+        metrics.proxied(call.method, resourceType, status, System.nanoTime() - call.startedAt);
         Audit.Event event = Audit.event("fhir")
                 .with("method", call.method)
                 .with("resource_type", resourceType)

@@ -48,20 +48,42 @@ public final class SessionCookies {
         return cookie.toString();
     }
 
-    /** The value of a cookie in a {@code Cookie} request header, the first one when the name repeats. */
+    /**
+     * The value of a cookie in a {@code Cookie} request header, the first one when the name repeats. Read in place (no
+     * split, no string per pair): this runs on every proxied call, and the header may hold any other site cookies.
+     */
     public static Optional<String> read(String cookieHeader, String name) {
         if (cookieHeader == null) {
             return Optional.empty();
         }
-        for (String pair : cookieHeader.split(";")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
-                String value = pair.substring(eq + 1).trim();
-                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                    value = value.substring(1, value.length() - 1);
+        int length = cookieHeader.length();
+        int start = 0;
+        while (start < length) {
+            int end = start;
+            int eq = -1;
+            for (; end < length && cookieHeader.charAt(end) != ';'; end++) {
+                if (eq < 0 && cookieHeader.charAt(end) == '=') {
+                    eq = end;
                 }
-                return Optional.of(value);
             }
+            if (eq > start) {
+                int nameStart = start;
+                int nameEnd = eq;
+                while (nameStart < nameEnd && cookieHeader.charAt(nameStart) <= ' ') {
+                    nameStart++;
+                }
+                while (nameEnd > nameStart && cookieHeader.charAt(nameEnd - 1) <= ' ') {
+                    nameEnd--;
+                }
+                if (nameEnd - nameStart == name.length() && cookieHeader.regionMatches(nameStart, name, 0, name.length())) {
+                    String value = cookieHeader.substring(eq + 1, end).trim();
+                    if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                        value = value.substring(1, value.length() - 1);
+                    }
+                    return Optional.of(value);
+                }
+            }
+            start = end + 1;
         }
         return Optional.empty();
     }

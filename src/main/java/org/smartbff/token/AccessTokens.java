@@ -130,11 +130,6 @@ public class AccessTokens {
         return forCall(id, record).map(AccessTokens::sessionOrFail);
     }
 
-    /** {@link #forResend} for a caller that can only go on with a token: fails with {@link NoTokenException}. */
-    public Uni<SessionRecord> afterRejection(SessionId id, SessionRecord rejected) {
-        return forResend(id, rejected).map(AccessTokens::sessionOrFail);
-    }
-
     /**
      * The session is ending: hands back (and forgets) a refreshed record this replica kept because Redis would not take
      * it, or null. Its tokens are the live ones, the ones to revoke.

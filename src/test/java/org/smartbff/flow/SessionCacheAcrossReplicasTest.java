@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.smartbff.token.TokenOutcome;
 import org.smartbff.common.Hashes;
 import org.smartbff.config.SmartBffConfig;
 import org.smartbff.session.SessionCache;
@@ -104,7 +105,8 @@ class SessionCacheAcrossReplicasTest {
         SessionRecord before = cache.trusted(key);
 
         // The FHIR server rejected the token at the other replica: it refreshes and saves.
-        SessionRecord refreshed = other.accessTokens.afterRejection(id(cookie), before).await().atMost(PATIENCE);
+        SessionRecord refreshed = ((TokenOutcome.Ready) other.accessTokens.forResend(id(cookie), before).await()
+                .atMost(PATIENCE)).session();
         assertNotEquals(before.accessToken(), refreshed.accessToken());
         awaitTrue(() -> cache.trusted(key) == null, "the refresh was announced to this replica");
 

@@ -5,10 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +28,7 @@ import org.smartbff.testsupport.SmartTestResource;
 import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
+import io.restassured.RestAssured;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 
@@ -114,6 +122,49 @@ class ObservabilityTest {
                 assertFalse(line.contains(secret), line);
             }
         }
+    }
+
+    @Test
+    void every_proxied_call_leaves_exactly_one_complete_audit_event_also_when_they_come_at_once() throws Exception {
+        String cookie = BrowserLogin.login();
+        String patient = "/fhir/Patient/" + fake.patientId();
+        HttpClient client = HttpClient.newHttpClient();
+        URI base = URI.create("http://localhost:" + RestAssured.port);
+        List<HttpRequest> calls = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            calls.add(HttpRequest.newBuilder(base.resolve(patient))
+                    .header("Cookie", SessionCookies.SESSION + "=" + cookie).header("X-CSRF", "1").build());
+        }
+        for (int i = 0; i < 10; i++) {
+            calls.add(HttpRequest.newBuilder(base.resolve(patient))
+                    .header("Cookie", SessionCookies.SESSION + "=" + cookie).build());
+            calls.add(HttpRequest.newBuilder(base.resolve(patient)).header("X-CSRF", "1").build());
+        }
+        List<String> lines;
+        try (LogCapture logs = LogCapture.install()) {
+            List<CompletableFuture<HttpResponse<Void>>> sent = calls.stream()
+                    .map(call -> client.sendAsync(call, HttpResponse.BodyHandlers.discarding())).toList();
+            for (var response : sent) {
+                response.get(60, TimeUnit.SECONDS);
+            }
+            lines = logs.lines().stream().filter(line -> line.startsWith(Audit.CATEGORY + " ") && line.contains("event=fhir "))
+                    .toList();
+        }
+        assertEquals(50, lines.size(), lines.toString());
+        List<String> read = lines.stream().filter(line -> line.contains(" status=200")).toList();
+        assertEquals(30, read.size(), lines.toString());
+        for (String line : read) {
+            for (String field : List.of(" method=GET", " resource_type=Patient", " resource_id=" + fake.patientId(),
+                    " server=fake", " fhir_user=Practitioner/123", " patient=" + fake.patientId())) {
+                assertTrue(line.contains(field), field + " in " + line);
+            }
+            assertTrue(line.matches(".* session=[0-9a-f]{12}( .*|$)"), line);
+        }
+        assertEquals(10, lines.stream().filter(line -> line.contains(" status=403")).count(), lines.toString());
+        assertEquals(10, lines.stream().filter(line -> line.contains(" status=401")).count(), lines.toString());
+        String metrics = management().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("smart_bff_audit_dropped_total") && line.endsWith(" 0.0")),
+                "nothing dropped, and the metric is there to say so");
     }
 
     private static String single(List<String> lines, String marker) {

@@ -38,23 +38,26 @@ public final class AnotherReplica implements AutoCloseable {
     public final SessionCache cache;
     private final SessionChanges changes;
     private final Redis client;
+    private final Audit audit;
 
     public AnotherReplica(Vertx vertx, int redisPort, SmartBffConfig config, Clock clock, OidcClients oidcClients) {
         client = Redis.createClient(vertx, "redis://127.0.0.1:" + redisPort);
         ReactiveRedisDataSource redis = new ReactiveRedisDataSourceImpl(vertx, client, RedisAPI.api(client));
         BffMetrics metrics = new BffMetrics(new SimpleMeterRegistry());
+        audit = new Audit(metrics);
         cache = new SessionCache(config);
         changes = new SessionChanges(redis, cache, vertx.getDelegate(), config, metrics);
         changes.start();
         sessions = new SessionStore(redis, new SealedJson(config), config, clock, metrics, cache);
         accessTokens = new AccessTokens(sessions, new SmartServers(config), new SmartDiscovery(config, clock),
                 new TokenClient(oidcClients, new ClientKeys(config), config), new IdTokenVerifier(config),
-                new RefreshLock(redis, metrics), config, clock, metrics, new Audit());
+                new RefreshLock(redis, metrics), config, clock, metrics, audit);
     }
 
     @Override
     public void close() {
         changes.stop();
         client.close();
+        audit.close();
     }
 }

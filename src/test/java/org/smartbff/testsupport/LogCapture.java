@@ -7,7 +7,16 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Captures every log record (all categories, all levels) while it is installed, with its message formatted. */
+import org.smartbff.observe.Audit;
+
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ArcContainer;
+
+/**
+ * Captures every log record (all categories, all levels) while it is installed, with its message formatted. Audit
+ * events are written by a thread of their own: {@link #lines()} first has the running application's audit trail write
+ * everything recorded so far, so a test sees the events of the calls it has made.
+ */
 public final class LogCapture extends Handler implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -40,6 +49,10 @@ public final class LogCapture extends Handler implements AutoCloseable {
     }
 
     public List<String> lines() {
+        ArcContainer container = Arc.container();
+        if (container != null && container.isRunning()) {
+            container.instance(Audit.class).get().flush();
+        }
         return List.copyOf(lines);
     }
 

@@ -15,6 +15,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.launch.LaunchCompleted;
 import org.smartbff.launch.LaunchFailure;
@@ -46,7 +47,15 @@ class LaunchPipelineTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final MutableClock clock = new MutableClock();
-    private final LaunchPipeline pipeline = new LaunchPipeline(new BffMetrics(registry), new Audit(), clock);
+    private final BffMetrics metrics = new BffMetrics(registry);
+    /** Writes on a thread of its own: {@link #auditLine} flushes it before it reads. */
+    private final Audit audit = new Audit(metrics);
+    private final LaunchPipeline pipeline = new LaunchPipeline(metrics, audit, clock);
+
+    @AfterEach
+    void stopTheAuditWriter() {
+        audit.close();
+    }
 
     private double launches(String kind, String outcome) {
         var counter = registry.find("smart_bff.launches").tags("kind", kind, "outcome", outcome).counter();
@@ -171,7 +180,8 @@ class LaunchPipelineTest {
         assertEquals(1, callbacks("server_error"));
     }
 
-    private static String auditLine(Captured logs, String event) {
+    private String auditLine(Captured logs, String event) {
+        audit.flush();
         return logs.lines().stream().filter(line -> line.startsWith("audit ") && line.contains(event))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + event + "in " + logs.lines()));
     }

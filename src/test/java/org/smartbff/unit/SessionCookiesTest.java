@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.smartbff.session.SessionCookies;
@@ -115,6 +117,39 @@ class SessionCookiesTest {
     void read_returns_the_first_when_a_name_repeats() {
         assertEquals(Optional.of("first"), SessionCookies
                 .read("__Host-smart-bff-session=first; __Host-smart-bff-session=second", SessionCookies.SESSION));
+    }
+
+    @Test
+    void read_answers_as_splitting_the_header_at_semicolons_would() {
+        List<String> headers = new ArrayList<>(List.of("", ";", ";;", "=", "=v", "n", "n=", " n = v ", "nn=1; n=2",
+                "n2=1;n=2", "a;n=1", "a=1;;n=2;", "n=\"\"", "x=\"n=1\"; n=3", "\tn\t=\tv\t", "n=1=2;n=3"));
+        Random random = new Random(16);
+        String alphabet = "n= ;\"\tx";
+        for (int i = 0; i < 5_000; i++) {
+            StringBuilder header = new StringBuilder();
+            for (int j = random.nextInt(14); j > 0; j--) {
+                header.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            headers.add(header.toString());
+        }
+        for (String header : headers) {
+            assertEquals(bySplitting(header, "n"), SessionCookies.read(header, "n"), "[" + header + "]");
+        }
+    }
+
+    /** What read answered before it read in place: the header split at ';', each pair trimmed. */
+    private static Optional<String> bySplitting(String header, String name) {
+        for (String pair : header.split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+                String value = pair.substring(eq + 1).trim();
+                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                return Optional.of(value);
+            }
+        }
+        return Optional.empty();
     }
 
     @Test
