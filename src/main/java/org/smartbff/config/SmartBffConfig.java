@@ -1,5 +1,7 @@
 package org.smartbff.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -67,7 +69,7 @@ public interface SmartBffConfig {
         /** The largest request body forwarded; larger ones get 413. Defaults to {@code 16M}. */
         @WithName("max-request-body")
         @WithDefault("16M")
-        io.quarkus.runtime.configuration.MemorySize maxRequestBody();
+        MemorySize maxRequestBody();
 
         /**
          * Request bodies up to this size are kept while forwarded, so a call the FHIR server rejects with 401 can be sent
@@ -75,7 +77,7 @@ public interface SmartBffConfig {
          */
         @WithName("replay-buffer")
         @WithDefault("64K")
-        io.quarkus.runtime.configuration.MemorySize replayBuffer();
+        MemorySize replayBuffer();
 
         /**
          * Rewrite the FHIR server's absolute URLs (Bundle links, fullUrl, references, Location) in JSON responses to the
@@ -159,7 +161,7 @@ public interface SmartBffConfig {
          * the app.
          */
         @WithName("frame-ancestors")
-        Optional<java.util.List<String>> frameAncestors();
+        Optional<List<String>> frameAncestors();
 
         /**
          * Explicit endpoints for servers whose discovery is broken. When both {@code authorization-endpoint} and
@@ -271,7 +273,7 @@ public interface SmartBffConfig {
          * This is how the key rotates: move the current key here and set a new {@code encryption-key}.
          */
         @WithName("previous-encryption-keys")
-        Optional<java.util.List<String>> previousEncryptionKeys();
+        Optional<List<String>> previousEncryptionKeys();
 
         /**
          * Whether a missing {@code encryption-key} may be replaced by a random one made at startup (sessions then do not

@@ -1,5 +1,7 @@
 package org.smartbff.observe;
 
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -147,7 +149,7 @@ public class BffMetrics {
     }
 
     /** The in-memory session cache: whether it may serve (its change feed works) and how many it holds. */
-    public void sessionCache(java.util.function.BooleanSupplier trusted, java.util.function.IntSupplier size) {
+    public void sessionCache(BooleanSupplier trusted, IntSupplier size) {
         Gauge.builder("smart_bff.session.cache.trusted", () -> trusted.getAsBoolean() ? 1 : 0)
                 .description("1 while sessions may be served from memory (the session change feed works), else 0")
                 .register(registry);

@@ -1,5 +1,7 @@
 package org.smartbff.proxy;
 
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -186,16 +188,16 @@ public class FhirProxy {
         if (!carriesBody(request)) {
             return false;
         }
-        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+        if (request.version() == HttpVersion.HTTP_2) {
             return !request.isEnded();
         }
         return request.getHeader(HttpHeaderNames.TRANSFER_ENCODING) != null;
     }
 
     private static boolean carriesBody(HttpServerRequest request) {
-        io.vertx.core.http.HttpMethod method = request.method();
-        return method == io.vertx.core.http.HttpMethod.POST || method == io.vertx.core.http.HttpMethod.PUT
-                || method == io.vertx.core.http.HttpMethod.PATCH;
+        HttpMethod method = request.method();
+        return method == HttpMethod.POST || method == HttpMethod.PUT
+                || method == HttpMethod.PATCH;
     }
 
     /** The Content-Length the browser declared; 0 when none (no body, or a chunked one). */

@@ -1,5 +1,6 @@
 package org.smartbff.proxy;
 
+import org.jboss.logging.Logger;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.SessionRecord;
 import org.smartbff.smart.SmartServers.SmartServer;
@@ -29,7 +30,7 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class ProxiedCall {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProxiedCall.class);
+    private static final Logger LOG = Logger.getLogger(ProxiedCall.class);
 
     /** What every call shares: made once by {@link FhirProxy}. */
     record Upstream(UpstreamClients clients, AccessTokens accessTokens, ProxyObserver observer, ResponseRelay relay,

@@ -1,5 +1,8 @@
 package org.smartbff.proxy;
 
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import org.smartbff.smart.scope.Interaction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +60,7 @@ public class ScopeGuard {
 
     private final SmartBffConfig.Proxy config;
     /** Parsed scope strings: sessions share a handful of them, and every call needs one. */
-    private final Map<String, GrantedScopes> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, GrantedScopes> parsed = new ConcurrentHashMap<>();
 
     public ScopeGuard(SmartBffConfig config) {
         this.config = config.proxy();
@@ -93,7 +96,7 @@ public class ScopeGuard {
             // [base]?_getpages=...: the next page of a search the server already ran under these same scopes (HAPI
             // and servers built on it page this way). It reaches nothing the first page could not.
             return granted(session).resourceScopes().stream()
-                    .anyMatch(scope -> scope.allows(org.smartbff.smart.scope.Interaction.SEARCH)) ? ALLOW
+                    .anyMatch(scope -> scope.allows(Interaction.SEARCH)) ? ALLOW
                             : new Verdict.Deny(403, "forbidden", "scope_insufficient", "No granted scope allows searches.");
         }
         if (method.equals("POST") && path.endsWith("_search") && isForm(contentType)) {
@@ -183,7 +186,7 @@ public class ScopeGuard {
     }
 
     private static boolean isForm(String contentType) {
-        return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
     }
 
     private static Map<String, List<String>> merge(Map<String, List<String>> a, Map<String, List<String>> b) {
@@ -196,7 +199,7 @@ public class ScopeGuard {
     private static String describe(List<RequiredPermission> missing) {
         List<String> parts = new ArrayList<>();
         for (RequiredPermission permission : missing) {
-            parts.add(permission.interaction().name().toLowerCase(java.util.Locale.ROOT) + " on " + permission.resourceType());
+            parts.add(permission.interaction().name().toLowerCase(Locale.ROOT) + " on " + permission.resourceType());
         }
         return String.join(", ", parts);
     }

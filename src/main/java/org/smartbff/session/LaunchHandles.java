@@ -1,5 +1,6 @@
 package org.smartbff.session;
 
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -66,7 +67,7 @@ public final class LaunchHandles {
         }
         byte[] raw = DECODER.decode(handle);
         try {
-            Cipher cipher = cipher(Cipher.DECRYPT_MODE, browser, java.util.Arrays.copyOf(raw, IV_BYTES));
+            Cipher cipher = cipher(Cipher.DECRYPT_MODE, browser, Arrays.copyOf(raw, IV_BYTES));
             byte[] id = cipher.doFinal(raw, IV_BYTES, raw.length - IV_BYTES);
             return id.length == ID_BYTES ? SessionId.parse(ENCODER.encodeToString(id)) : Optional.empty();
         } catch (AEADBadTagException e) {

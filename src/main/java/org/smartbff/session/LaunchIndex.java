@@ -1,5 +1,6 @@
 package org.smartbff.session;
 
+import java.util.Optional;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,7 +172,7 @@ public class LaunchIndex {
         return launch.hash() + " " + persistUntil + " " + browser.handle(launch);
     }
 
-    private static java.util.Optional<SessionId> launchOf(BrowserSession browser, String entry) {
+    private static Optional<SessionId> launchOf(BrowserSession browser, String entry) {
         int lastSpace = entry.lastIndexOf(' ');
         return LaunchHandles.open(browser.firstLaunch(), entry.substring(lastSpace + 1));
     }

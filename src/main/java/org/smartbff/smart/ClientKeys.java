@@ -1,5 +1,6 @@
 package org.smartbff.smart;
 
+import org.jose4j.json.JsonUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ public class ClientKeys {
             LOG.infof("Loaded %d client signing key(s) from %s; signing with %s", published.size(), file,
                     signingKeyByAlgorithm.values());
         });
-        this.publicJwks = org.jose4j.json.JsonUtil.toJson(Map.of("keys", published));
+        this.publicJwks = JsonUtil.toJson(Map.of("keys", published));
     }
 
     /** The key that signs client assertions of this algorithm (RS384 or ES384). */

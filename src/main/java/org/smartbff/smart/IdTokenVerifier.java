@@ -1,5 +1,7 @@
 package org.smartbff.smart;
 
+import jakarta.json.JsonString;
+import java.time.Duration;
 import java.net.URI;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +34,7 @@ public class IdTokenVerifier {
     private static final int CLOCK_SKEW_SECONDS = 60;
 
     private final HttpDocuments http;
-    private final java.time.Duration serverTimeout;
+    private final Duration serverTimeout;
     private final Map<String, String> jwksByUrl = new ConcurrentHashMap<>();
 
     public IdTokenVerifier(SmartBffConfig config) {
@@ -211,7 +213,7 @@ public class IdTokenVerifier {
     /** smallrye-jwt gives custom claims as JSON-P values; a string claim is wanted as a plain string. */
     private static String stringClaim(JsonWebToken jwt, String name) {
         Object value = jwt.getClaim(name);
-        if (value instanceof jakarta.json.JsonString string) {
+        if (value instanceof JsonString string) {
             return string.getString();
         }
         return value instanceof String string ? string : null;

@@ -1,5 +1,7 @@
 package org.smartbff.smart;
 
+import java.util.Comparator;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -59,7 +61,7 @@ public class SmartServers {
         }
         String normalized = normalizeBaseUrl(iss);
         return byName.values().stream().filter(server -> server.fhirBaseUrl().equals(normalized))
-                .min(java.util.Comparator.comparing(SmartServer::name));
+                .min(Comparator.comparing(SmartServer::name));
     }
 
     /**
@@ -78,7 +80,7 @@ public class SmartServers {
                 throw new IllegalStateException("smart-bff.servers." + name + ".client-auth is " + auth
                         + " but smart-bff.servers." + name + ".client-secret is not set");
             }
-            String algorithm = server.clientAssertionAlgorithm().trim().toUpperCase(java.util.Locale.ROOT);
+            String algorithm = server.clientAssertionAlgorithm().trim().toUpperCase(Locale.ROOT);
             if (!algorithm.equals("RS384") && !algorithm.equals("ES384")) {
                 throw new IllegalStateException("smart-bff.servers." + name
                         + ".client-assertion-algorithm must be RS384 or ES384, not " + algorithm);

@@ -1,5 +1,6 @@
 package org.smartbff.smart;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -147,7 +148,7 @@ public class TokenClient {
         TokenResponse response;
         try {
             response = TokenResponse.parse(JSON.readTree(raw));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw TokenEndpointException.invalidResponse("the token response is not JSON");
         }
         ServerDataRules.checkTokenResponse(response);

@@ -1,5 +1,6 @@
 package org.smartbff.startup;
 
+import java.util.Locale;
 import java.util.List;
 
 import jakarta.annotation.Priority;
@@ -42,7 +43,7 @@ public class StartupChecks {
         return config.servers().entrySet().stream()
                 .filter(server -> server.getValue().clientAuth() == ClientAuth.private_key_jwt)
                 .filter(server -> keys.signingKey(server.getValue().clientAssertionAlgorithm().trim().toUpperCase(
-                        java.util.Locale.ROOT)).isEmpty())
+                        Locale.ROOT)).isEmpty())
                 .map(server -> "smart-bff.servers." + server.getKey() + " uses private_key_jwt with "
                         + server.getValue().clientAssertionAlgorithm() + " but smart-bff.jwks-file holds no such private key")
                 .toList();

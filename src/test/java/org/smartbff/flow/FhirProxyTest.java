@@ -1,5 +1,6 @@
 package org.smartbff.flow;
 
+import java.nio.charset.StandardCharsets;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -119,7 +120,7 @@ class FhirProxyTest {
         Response response = spa(cookie).when().get("/fhir/Observation?patient=" + fake.patientId());
         assertEquals(200, response.statusCode());
         byte[] body = response.asByteArray();
-        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(body, StandardCharsets.UTF_8);
         assertTrue(body.length > 50_000, "the ~60 KB searchset: " + body.length);
         assertEquals(String.valueOf(body.length), response.header("Content-Length"), "the length after rewriting");
         assertNull(response.header("Transfer-Encoding"));

@@ -1,5 +1,6 @@
 package org.smartbff.flow;
 
+import org.smartbff.smart.FormEncoding;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,7 +81,7 @@ class MultipleLaunchesTest {
         if (cookie != null) {
             callback.cookie(SessionCookies.SESSION, cookie);
         }
-        Response response = callback.when().get("/auth/callback?" + org.smartbff.smart.FormEncoding.query(
+        Response response = callback.when().get("/auth/callback?" + FormEncoding.query(
                 authorized.callbackParams()));
         assertEquals(302, response.statusCode(), response.asString());
         Matcher handle = HANDLE.matcher(response.header("Location"));

@@ -1,5 +1,8 @@
 package org.smartbff.flow;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.vertx.mutiny.core.Vertx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,7 +85,7 @@ class RefreshCadenceTest {
     OidcClients oidcClients;
 
     @Inject
-    io.vertx.mutiny.core.Vertx vertx;
+    Vertx vertx;
 
     private final HttpClient http = HttpClient.newBuilder().build();
 
@@ -272,18 +275,18 @@ class RefreshCadenceTest {
     }
 
     private double counter(String name, String... tags) {
-        io.micrometer.core.instrument.Counter counter = registry.find(name).tags(tags).counter();
+        Counter counter = registry.find(name).tags(tags).counter();
         return counter == null ? 0 : counter.count();
     }
 
     private long summaryCount() {
-        io.micrometer.core.instrument.DistributionSummary summary =
+        DistributionSummary summary =
                 registry.find("smart_bff.refresh.lifetime_used").summary();
         return summary == null ? 0 : summary.count();
     }
 
     private double summarySum() {
-        io.micrometer.core.instrument.DistributionSummary summary =
+        DistributionSummary summary =
                 registry.find("smart_bff.refresh.lifetime_used").summary();
         return summary == null ? 0 : summary.totalAmount();
     }

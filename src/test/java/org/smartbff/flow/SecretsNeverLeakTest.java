@@ -1,5 +1,7 @@
 package org.smartbff.flow;
 
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,8 +106,8 @@ class SecretsNeverLeakTest {
     @Test
     void categories_that_print_token_forms_never_log_below_info_even_when_configured_to() {
         // application.properties sets this category to DEBUG in the test profile on purpose.
-        assertTrue(java.util.logging.Logger.getLogger("io.quarkus.oidc.client.runtime").getLevel().intValue()
-                >= java.util.logging.Level.INFO.intValue());
+        assertTrue(Logger.getLogger("io.quarkus.oidc.client.runtime").getLevel().intValue()
+                >= Level.INFO.intValue());
     }
 
     private static String describe(Response response) {

@@ -1,5 +1,7 @@
 package org.smartbff.flow;
 
+import java.util.List;
+import org.smartbff.token.RefreshPolicy;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -239,7 +241,7 @@ class ServerVarietyTest {
         proxiedRead(cookie).then().statusCode(200);
         clock.advance(Duration.ofHours(2));
         proxiedRead(cookie).then().statusCode(200);
-        assertEquals(java.util.List.of(refreshToken, refreshToken), fake.usedRefreshTokens());
+        assertEquals(List.of(refreshToken, refreshToken), fake.usedRefreshTokens());
     }
 
     @Test
@@ -250,7 +252,7 @@ class ServerVarietyTest {
         proxiedRead(cookie).then().statusCode(503).body("issue[0].details.coding[0].code", equalTo("token_refresh_unavailable"));
         fake.tokenEndpointDown(false);
         // The failed refresh pauses the next attempt (RefreshPolicy); after the pause the session recovers.
-        clock.advance(org.smartbff.token.RefreshPolicy.FIRST_PAUSE);
+        clock.advance(RefreshPolicy.FIRST_PAUSE);
         proxiedRead(cookie).then().statusCode(200);
     }
 

@@ -1,5 +1,6 @@
 package org.smartbff.flow;
 
+import io.vertx.mutiny.core.Vertx;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -60,7 +61,7 @@ class SessionCacheAcrossReplicasTest {
     OidcClients oidcClients;
 
     @Inject
-    io.vertx.mutiny.core.Vertx vertx;
+    Vertx vertx;
 
     @Inject
     SessionCache cache;

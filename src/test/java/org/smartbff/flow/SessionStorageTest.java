@@ -1,5 +1,8 @@
 package org.smartbff.flow;
 
+import io.restassured.RestAssured;
+import java.net.URI;
+import org.smartbff.smart.FormEncoding;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.common.Hashes;
 import org.smartbff.session.SealedJson;
-import org.smartbff.session.SessionCookies;
+import SessionCookies;
 import org.smartbff.session.SessionId;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.MutableClock;
@@ -71,7 +74,7 @@ class SessionStorageTest {
     @Test
     void a_pending_launch_is_keyed_by_the_hash_of_its_state_and_expires() {
         String authorizeUrl = BrowserLogin.start().authorizeUrl();
-        String state = org.smartbff.smart.FormEncoding.parseQuery(java.net.URI.create(authorizeUrl).getRawQuery()).get("state");
+        String state = FormEncoding.parseQuery(URI.create(authorizeUrl).getRawQuery()).get("state");
         String key = "smart-bff:launch:" + Hashes.sha256Hex(state);
         assertEquals(List.of(key), StoredKeys.of(redis));
         long ttl = redis.key().pttl(key);
@@ -95,7 +98,7 @@ class SessionStorageTest {
         int middle = value.length() - 20;
         char flipped = value.charAt(middle) == 'A' ? 'B' : 'A';
         redis.value(String.class).set(key, value.substring(0, middle) + flipped + value.substring(middle + 1));
-        io.restassured.RestAssured.given().cookie(org.smartbff.session.SessionCookies.SESSION, cookie)
+        RestAssured.given().cookie(SessionCookies.SESSION, cookie)
                 .when().get("/auth/session").then().statusCode(401);
     }
 
@@ -105,7 +108,7 @@ class SessionStorageTest {
         String attacker = BrowserLogin.login();
         String victimValue = redis.value(String.class).get("smart-bff:session:" + Hashes.sha256Hex(victim));
         redis.value(String.class).set("smart-bff:session:" + Hashes.sha256Hex(attacker), victimValue);
-        io.restassured.RestAssured.given().cookie(org.smartbff.session.SessionCookies.SESSION, attacker)
+        RestAssured.given().cookie(SessionCookies.SESSION, attacker)
                 .when().get("/auth/session").then().statusCode(401);
     }
 
@@ -125,7 +128,7 @@ class SessionStorageTest {
         Object record = new ObjectMapper().readTree(previous);
         redis.value(String.class).set(key, sealed.seal(record, key));
 
-        io.restassured.RestAssured.given().cookie(SessionCookies.SESSION, id.cookieValue())
+        RestAssured.given().cookie(SessionCookies.SESSION, id.cookieValue())
                 .when().get("/auth/session").then().statusCode(200)
                 .body("server", equalTo("fake"))
                 .body("fhirUser", equalTo("Practitioner/7"))

@@ -1,5 +1,6 @@
 package org.smartbff.flow;
 
+import io.vertx.mutiny.core.Vertx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,7 +67,7 @@ class SingleFlightRefreshTest {
     OidcClients oidcClients;
 
     @Inject
-    io.vertx.mutiny.core.Vertx vertx;
+    Vertx vertx;
 
     @BeforeEach
     void reset() {

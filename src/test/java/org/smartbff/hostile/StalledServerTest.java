@@ -1,9 +1,10 @@
 package org.smartbff.hostile;
 
+import org.junit.jupiter.api.Assertions;
 import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static Assertions.assertEquals;
+import static Assertions.assertInstanceOf;
+import static Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -118,7 +119,7 @@ class StalledServerTest {
                 SmartConfiguration.Source.CONFIGURATION);
         fake.stall("/oauth/jwks");
         long start = System.nanoTime();
-        CompletionException failed = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+        CompletionException failed = Assertions.assertThrows(CompletionException.class,
                 () -> fresh.verifyAtLogin("e30.e30.sig", smart, fake.clientId(), null).subscribeAsCompletionStage()
                         .toCompletableFuture().orTimeout(TIMEOUT.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS).join());
         assertAnsweredInTime(start);

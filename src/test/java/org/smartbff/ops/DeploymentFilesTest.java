@@ -1,5 +1,6 @@
 package org.smartbff.ops;
 
+import java.util.function.BiConsumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -24,7 +25,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -136,7 +137,7 @@ class DeploymentFilesTest {
                     return run.replaceAll(".*-XX:AOTCacheOutput=(\\S+).*", "$1");
                 })
                 .orElseThrow(() -> new AssertionError("the image writes an AOT cache with its own JVM"));
-        assertTrue(opts.matches(".*-XX:AOTCache=/deployments/" + java.util.regex.Pattern.quote(cache) + "( .*|$)"),
+        assertTrue(opts.matches(".*-XX:AOTCache=/deployments/" + Pattern.quote(cache) + "( .*|$)"),
                 "the JVM starts from /deployments/" + cache + ": " + opts);
         assertTrue(lastIndexOf(docker, "RUN") > lastIndexOf(docker, "COPY"),
                 "the cache is written after the application is copied in");
@@ -628,7 +629,7 @@ class DeploymentFilesTest {
         return (ObjectNode) single(CHART.resolve("values.yaml"));
     }
 
-    private static void eachText(JsonNode node, String at, java.util.function.BiConsumer<String, String> visitor) {
+    private static void eachText(JsonNode node, String at, BiConsumer<String, String> visitor) {
         if (node.isTextual()) {
             visitor.accept(at, node.asText());
         } else if (node.isContainerNode()) {

@@ -1,5 +1,6 @@
 package org.smartbff.ops;
 
+import io.restassured.specification.RequestSpecification;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -174,7 +175,7 @@ class ObservabilityTest {
     }
 
     /** Health and metrics are served on the management interface, not on the port the browser reaches. */
-    private io.restassured.specification.RequestSpecification management() {
+    private RequestSpecification management() {
         return given().port(managementPort);
     }
 }

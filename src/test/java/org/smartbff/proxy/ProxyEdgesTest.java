@@ -1,5 +1,7 @@
 package org.smartbff.proxy;
 
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
@@ -168,7 +170,7 @@ class ProxyEdgesTest {
         HttpResponse<String> response = postChunked(session, path, contentType, 60 * 1024 * 1024);
         assertEquals(413, response.statusCode(), response.body());
         assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/fhir+json"));
-        assertEquals("request_too_large", new io.vertx.core.json.JsonObject(response.body())
+        assertEquals("request_too_large", new JsonObject(response.body())
                 .getJsonArray("issue").getJsonObject(0).getJsonObject("details").getJsonArray("coding")
                 .getJsonObject(0).getString("code"));
         assertTrue(fake.fhirBodyBytesReceived() <= 1024 * 1024, "the server received " + fake.fhirBodyBytesReceived());
@@ -186,7 +188,7 @@ class ProxyEdgesTest {
     /** POSTs {@code length} bytes with no Content-Length (Java's client then sends them chunked). */
     private static HttpResponse<String> postChunked(String session, String path, String contentType, int length) throws Exception {
         byte[] chunk = new byte[64 * 1024];
-        java.util.Arrays.fill(chunk, (byte) 'x');
+        Arrays.fill(chunk, (byte) 'x');
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
                 .header("Cookie", SessionCookies.SESSION + "=" + session).header("X-CSRF", "1")
                 .header("Content-Type", contentType)

@@ -1,5 +1,7 @@
 package org.smartbff.proxy;
 
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.Test;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -74,10 +76,10 @@ class ProxyInteractionsTest {
                 Arguments.of("conditional read", "GET", "Patient/123", "_fake=echo", null, Map.of("If-Modified-Since", "Sat, 01 Jan 2022 00:00:00 GMT"), null));
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void the_capability_statement_needs_no_scope() {
         given().cookie(SessionCookies.SESSION, BrowserLogin.login()).header("X-CSRF", "1").when().get("/fhir/metadata")
-                .then().statusCode(200).body("resourceType", org.hamcrest.Matchers.equalTo("CapabilityStatement"));
+                .then().statusCode(200).body("resourceType", Matchers.equalTo("CapabilityStatement"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,5 +1,6 @@
 package org.smartbff.proxy;
 
+import java.util.ArrayList;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,7 +69,7 @@ class UpstreamPathPropertyTest {
     void aDotSegmentAnywhereIsRefused(@ForAll("plainSegments") List<String> segments,
             @ForAll("dotSegments") String dots) {
         for (int at = 0; at <= segments.size(); at++) {
-            List<String> withDots = new java.util.ArrayList<>(segments);
+            List<String> withDots = new ArrayList<>(segments);
             withDots.add(at, dots);
             assertEquals(Optional.empty(), UpstreamPath.relative("/" + String.join("/", withDots)));
         }

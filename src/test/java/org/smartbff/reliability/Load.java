@@ -1,5 +1,6 @@
 package org.smartbff.reliability;
 
+import java.time.Duration;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ final class Load implements AutoCloseable {
      * @param retryOnce whether a failed idempotent read is tried once more (on the next replica), as a careful client
      */
     Load(int workers, List<String> sessions, String path, IntFunction<Replica> replicaFor, boolean retryOnce) {
-        Client client = new Client(java.time.Duration.ofSeconds(20));
+        Client client = new Client(Duration.ofSeconds(20));
         for (int w = 0; w < workers; w++) {
             int worker = w;
             Thread thread = new Thread(() -> {

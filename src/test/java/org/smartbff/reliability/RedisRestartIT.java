@@ -1,5 +1,6 @@
 package org.smartbff.reliability;
 
+import java.util.TreeMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,7 +93,7 @@ class RedisRestartIT {
             long flushedAt = System.nanoTime();
             cluster.redis.command("FLUSHALL");
             List<String> live = new ArrayList<>(sessions);
-            Map<String, Integer> seen = new java.util.TreeMap<>();
+            Map<String, Integer> seen = new TreeMap<>();
             Processes.await(Duration.ofSeconds(20), () -> {
                 for (String session : List.copyOf(live)) {
                     Client.Answer onB = CLIENT.fhir(b, session, patient);

@@ -1,5 +1,6 @@
 package org.smartbff.reliability;
 
+import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -113,7 +114,7 @@ final class Replica implements AutoCloseable {
 
     /** Waits for the process to exit and returns its exit code. */
     int awaitExit(Duration timeout) throws InterruptedException {
-        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException(name + " did not exit within " + timeout + "; see " + log);
         }
         return process.exitValue();

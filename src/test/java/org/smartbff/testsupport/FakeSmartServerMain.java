@@ -1,5 +1,7 @@
 package org.smartbff.testsupport;
 
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -104,7 +106,7 @@ public final class FakeSmartServerMain {
         if (options.readyFile() != null) {
             Path tmp = options.readyFile().resolveSibling(options.readyFile().getFileName() + ".tmp");
             Files.writeString(tmp, ready);
-            Files.move(tmp, options.readyFile(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, options.readyFile(), StandardCopyOption.ATOMIC_MOVE);
         }
         System.out.println(ready);
         System.out.flush();
@@ -172,7 +174,7 @@ public final class FakeSmartServerMain {
 
     /** {@code 90}, {@code 90s}, {@code 2m} or an ISO-8601 duration ({@code PT90S}). */
     static Duration duration(String value) {
-        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        String v = value.trim().toLowerCase(Locale.ROOT);
         if (v.startsWith("pt")) {
             return Duration.parse(value.trim());
         }

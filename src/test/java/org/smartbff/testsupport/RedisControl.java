@@ -1,5 +1,7 @@
 package org.smartbff.testsupport;
 
+import java.io.DataInputStream;
+import java.util.List;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,17 +16,17 @@ import redis.embedded.RedisServer;
 public final class RedisControl {
 
     private final int port;
-    private final java.util.List<String> settings;
+    private final List<String> settings;
     private RedisServer server;
 
     RedisControl(int port) {
-        this(port, java.util.List.of("save \"\"", "appendonly no"));
+        this(port, List.of("save \"\"", "appendonly no"));
     }
 
     /** A Redis on this port with these redis.conf lines (e.g. {@code appendonly yes}, {@code dir /tmp/x}). */
-    public RedisControl(int port, java.util.List<String> settings) {
+    public RedisControl(int port, List<String> settings) {
         this.port = port;
-        this.settings = java.util.List.copyOf(settings);
+        this.settings = List.copyOf(settings);
     }
 
     public int port() {
@@ -98,7 +100,7 @@ public final class RedisControl {
     private String bulk(String... args) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             send(socket, args);
-            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            DataInputStream in = new DataInputStream(socket.getInputStream());
             StringBuilder header = new StringBuilder();
             for (int c = in.read(); c != '\n'; c = in.read()) {
                 if (c < 0) {

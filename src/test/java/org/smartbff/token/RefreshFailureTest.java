@@ -1,5 +1,6 @@
 package org.smartbff.token;
 
+import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -44,7 +45,7 @@ class RefreshFailureTest {
         assertEquals(new RefreshFailure.Transient("Connection refused"),
                 RefreshFailure.of(new ConnectException("Connection refused")));
         assertEquals(RefreshFailure.Transient.class,
-                RefreshFailure.of(new ServerTimeoutException("token", java.time.Duration.ofSeconds(10))).getClass());
+                RefreshFailure.of(new ServerTimeoutException("token", Duration.ofSeconds(10))).getClass());
         assertEquals(RefreshFailure.Transient.class, RefreshFailure.of(new IOException("reset")).getClass());
     }
 

@@ -1,5 +1,6 @@
 package org.smartbff.unit;
 
+import java.net.URI;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,8 +51,8 @@ class BrowserInputPropertyTest {
         // then starts with "//" (or is absolute) names another host.
         String asBrowserReadsIt = candidate.replaceAll("[\t\n\r]", "").replace('\\', '/');
         assertTrue(asBrowserReadsIt.startsWith("/") && !asBrowserReadsIt.startsWith("//"), candidate);
-        assertEquals(ORIGIN_HOST, java.net.URI.create("https://" + ORIGIN_HOST).resolve(
-                java.net.URI.create(candidate.replace("%", "%25").replace("#", "%23").replace("\"", "%22")
+        assertEquals(ORIGIN_HOST, URI.create("https://" + ORIGIN_HOST).resolve(
+                URI.create(candidate.replace("%", "%25").replace("#", "%23").replace("\"", "%22")
                         .replace("<", "%3C").replace(">", "%3E").replace("{", "%7B").replace("}", "%7D")
                         .replace("|", "%7C").replace("^", "%5E").replace("`", "%60").replace("[", "%5B")
                         .replace("]", "%5D"))).getHost(), candidate);

@@ -1,5 +1,9 @@
 package org.smartbff.unit;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,9 +44,9 @@ class ConfigProblemsTest {
         });
         // Quarkus' converters, as the application has them ("5S", "16M").
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(SmartBffConfig.class)
-                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
-                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 100,
-                        new io.quarkus.runtime.configuration.MemorySizeConverter())
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withConverter(MemorySize.class, 100,
+                        new MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(properties, "test", 500)).build();
         return ConfigProblems.of(config.getConfigMapping(SmartBffConfig.class));
     }

@@ -11,6 +11,8 @@ import org.smartbff.smart.scope.Classification.NeedsBody;
 import org.smartbff.smart.scope.Classification.Refused;
 import org.smartbff.smart.scope.Classification.Unrestricted;
 
+// The table below is laid out by hand, one row per line: the formatter would put every cell on a line of its own.
+// @formatter:off
 /**
  * Maps a FHIR REST request to the SMART permissions it needs, so a request can be refused before it reaches the FHIR
  * server. Anything this class does not recognise is {@link Refused}: the SPA only gets to do what is mapped here.
@@ -76,6 +78,7 @@ import org.smartbff.smart.scope.Classification.Unrestricted;
  * the {@link Access#criteria()}.</li>
  * </ul>
  */
+// @formatter:on
 public final class FhirRequestClassifier {
 
     /** Compartment definitions of FHIR R4. */

@@ -1,5 +1,7 @@
 package org.smartbff.smart.scope;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -48,10 +50,10 @@ class FhirRequestClassifierPropertyTest {
                 "_include=*", "_revinclude=Observation:subject", "code=x", "_id=123", "patient:missing=true",
                 "_has:Observation:patient:code=x", "patient=", "subject=")
                 .list().ofMaxSize(3).map(pairs -> {
-                    Map<String, List<String>> query = new java.util.LinkedHashMap<>();
+                    Map<String, List<String>> query = new LinkedHashMap<>();
                     for (String pair : pairs) {
                         int eq = pair.indexOf('=');
-                        query.computeIfAbsent(pair.substring(0, eq), k -> new java.util.ArrayList<>())
+                        query.computeIfAbsent(pair.substring(0, eq), k -> new ArrayList<>())
                                 .add(pair.substring(eq + 1));
                     }
                     return query;

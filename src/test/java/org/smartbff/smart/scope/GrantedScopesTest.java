@@ -1,5 +1,6 @@
 package org.smartbff.smart.scope;
 
+import java.util.ArrayList;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -225,7 +226,7 @@ class GrantedScopesTest {
         for (String pair : pairs.split("&")) {
             int eq = pair.indexOf('=');
             String value = pair.substring(eq + 1).replace('^', ',');
-            result.computeIfAbsent(pair.substring(0, eq), n -> new java.util.ArrayList<>()).add(value);
+            result.computeIfAbsent(pair.substring(0, eq), n -> new ArrayList<>()).add(value);
         }
         return result;
     }
