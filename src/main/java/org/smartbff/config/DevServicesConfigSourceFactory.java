@@ -48,7 +48,7 @@ public class DevServicesConfigSourceFactory implements ConfigSourceFactory {
      */
     private static ConfigSourceFactory devServices(Path classes) {
         try {
-            URLClassLoader loader = new URLClassLoader("smart-bff dev services", new URL[] {classes.toUri().toURL()},
+            URLClassLoader loader = new URLClassLoader("smart-bff dev services", new URL[] { classes.toUri().toURL() },
                     Vertx.class.getClassLoader());
             return (ConfigSourceFactory) loader.loadClass(DEV_SERVICES).getDeclaredConstructor().newInstance();
         } catch (MalformedURLException e) {

@@ -1,11 +1,11 @@
 package org.smartbff.config;
 
-import io.quarkus.runtime.configuration.MemorySize;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -190,12 +190,16 @@ public interface SmartBffConfig {
 
     /** See {@link Session#cookieMode()}. */
     enum CookieMode {
-        lax, embedded
+        lax,
+        embedded
     }
 
     /** Client authentication at the token endpoint. */
     enum ClientAuth {
-        none, client_secret_basic, client_secret_post, private_key_jwt
+        none,
+        client_secret_basic,
+        client_secret_post,
+        private_key_jwt
     }
 
     interface Session {
@@ -340,7 +344,9 @@ public interface SmartBffConfig {
     }
 
     interface Dev {
-        /** The port of the Redis that dev mode starts when {@code quarkus.redis.hosts} is not set. Defaults to {@code 16379}. */
+        /**
+         * The port of the Redis that dev mode starts when {@code quarkus.redis.hosts} is not set. Defaults to {@code 16379}.
+         */
         @WithName("redis-port")
         @WithDefault("16379")
         int redisPort();

@@ -27,7 +27,8 @@ public class LaunchPipeline {
 
     /** The {@code kind} label of {@code smart_bff_launches_total}. */
     public enum Kind {
-        STANDALONE("standalone"), EHR("ehr");
+        STANDALONE("standalone"),
+        EHR("ehr");
 
         final String label;
 
@@ -68,7 +69,7 @@ public class LaunchPipeline {
 
     private <T> Uni<LaunchOutcome<T>> run(String step, Supplier<Uni<LaunchOutcome<T>>> steps) {
         return Uni.createFrom().item(clock::instant).flatMap(started -> Uni.createFrom().deferred(steps::get)
-                .onFailure().recoverWithUni(LaunchPipeline::<T>expected)
+                .onFailure().recoverWithUni(LaunchPipeline::<T> expected)
                 .invoke(outcome -> timed(step, outcome instanceof Done<T> ? "done" : "refused", started))
                 .onFailure().invoke(bug -> timed(step, "error", started)));
     }
@@ -94,7 +95,8 @@ public class LaunchPipeline {
                 .with("session", completed.sessionId().logId())
                 .with("server", completed.session().server())
                 .with("fhir_user", completed.session().identity() != null
-                        ? completed.session().identity().fhirUser() : null)
+                        ? completed.session().identity().fhirUser()
+                        : null)
                 .with("patient", patient.value())
                 .with("scope", completed.session().scope()));
     }

@@ -204,7 +204,8 @@ public class LaunchService {
                 .flatMap(response -> identity(response, smart, server, pending)
                         .flatMap(identity -> createSession(server, response, pending, identity)))
                 .map(LaunchOutcome::done)
-                .onFailure(ServerDataException.class).invoke(refused -> serverDataRefused(server, (ServerDataException) refused));
+                .onFailure(ServerDataException.class)
+                .invoke(refused -> serverDataRefused(server, (ServerDataException) refused));
     }
 
     /** The server is the one at fault: say which, for whoever investigates (never the value itself). */

@@ -1,11 +1,11 @@
 package org.smartbff.observe;
 
-import java.util.function.BooleanSupplier;
-import java.util.function.IntSupplier;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 

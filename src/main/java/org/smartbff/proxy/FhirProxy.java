@@ -1,7 +1,5 @@
 package org.smartbff.proxy;
 
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,9 +20,10 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -88,7 +87,8 @@ public class FhirProxy {
         context.addHeadersEndHandler(ignored -> observer.answered(call, context.response().getStatusCode()));
         if (!Csrf.valid(request.getHeader(Csrf.HEADER))) {
             observer.rejected("csrf");
-            ProxyErrors.fail(context, 403, "forbidden", "csrf_header_missing", "Send the header X-CSRF: 1 with every /fhir call.");
+            ProxyErrors.fail(context, 403, "forbidden", "csrf_header_missing",
+                    "Send the header X-CSRF: 1 with every /fhir call.");
             return;
         }
         Optional<String> path = UpstreamPath.relative(request.path().substring(MOUNT.length()));
@@ -101,7 +101,8 @@ public class FhirProxy {
         long declaredLength = declaredLength(request);
         if (declaredLength > config.proxy().maxRequestBody().asLongValue()) {
             observer.rejected("body_too_large");
-            ProxyErrors.fail(context, 413, "too-long", "request_too_large", "The request body is larger than this proxy accepts.");
+            ProxyErrors.fail(context, 413, "too-long", "request_too_large",
+                    "The request body is larger than this proxy accepts.");
             return;
         }
         Optional<SessionId> id = launches.of(context);
@@ -138,7 +139,8 @@ public class FhirProxy {
             long declaredLength) {
         SmartServer server = servers.byName(session.server()).orElse(null);
         if (server == null) {
-            ProxyErrors.fail(context, 401, "login", "session_expired", "The session's server is no longer configured; log in again.");
+            ProxyErrors.fail(context, 401, "login", "session_expired",
+                    "The session's server is no longer configured; log in again.");
             return;
         }
         HttpServerRequest request = context.request();

@@ -1,13 +1,12 @@
 package org.smartbff.proxy;
 
-import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-import org.smartbff.smart.scope.Interaction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,6 +16,7 @@ import org.smartbff.session.SessionRecord;
 import org.smartbff.smart.scope.Classification;
 import org.smartbff.smart.scope.FhirRequestClassifier;
 import org.smartbff.smart.scope.GrantedScopes;
+import org.smartbff.smart.scope.Interaction;
 import org.smartbff.smart.scope.PatientCompartment;
 import org.smartbff.smart.scope.QueryStrings;
 import org.smartbff.smart.scope.RequiredPermission;
@@ -168,7 +168,8 @@ public class ScopeGuard {
             } else if (classification instanceof Classification.Refused refused) {
                 verdict = new Verdict.Deny(400, "not-supported", "unsupported_request", refused.reason());
             } else if (classification instanceof Classification.NeedsBody) {
-                verdict = new Verdict.Deny(400, "not-supported", "unsupported_request", "a batch inside a batch is not forwarded.");
+                verdict = new Verdict.Deny(400, "not-supported", "unsupported_request",
+                        "a batch inside a batch is not forwarded.");
             } else {
                 verdict = ALLOW;
             }

@@ -1,18 +1,18 @@
 package org.smartbff.session;
 
-import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
-
-import org.smartbff.common.Hashes;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+
+import org.smartbff.common.Hashes;
 
 /**
  * Launch handles: the name a tab uses for its own launch ({@code X-SMART-Launch}). A handle is the launch's id

@@ -4,12 +4,13 @@ import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.smartbff.common.Hashes;
+import org.smartbff.observe.BffMetrics;
+
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
-import org.smartbff.common.Hashes;
-import org.smartbff.observe.BffMetrics;
 
 /** Launches between the redirect to the authorization server and the callback. Each is taken at most once. */
 @ApplicationScoped

@@ -46,8 +46,10 @@ public class SessionCache {
     /** The feed's state: an epoch number while listening, {@link #NOT_LISTENING} otherwise. */
     private volatile long epoch = NOT_LISTENING;
     private final AtomicLong epochs = new AtomicLong();
-    /** When the latest heartbeat that came back was sent (ticker time): not when it arrived, which a stalled loop
-     * could make recent long after it was sent. */
+    /**
+     * When the latest heartbeat that came back was sent (ticker time): not when it arrived, which a stalled loop
+     * could make recent long after it was sent.
+     */
     private volatile long lastHeardNanos;
     private static final long NOT_LISTENING = -1;
 

@@ -32,8 +32,10 @@ public class SessionChanges {
 
     private static final Logger LOG = Logger.getLogger(SessionChanges.class);
     static final String CHANNEL = "smart-bff:session-changes";
-    /** Heartbeats are {@code heartbeat:<replica>:<send time>}; never a session key (those start with
-     * {@link SessionStore#PREFIX}). */
+    /**
+     * Heartbeats are {@code heartbeat:<replica>:<send time>}; never a session key (those start with
+     * {@link SessionStore#PREFIX}).
+     */
     static final String HEARTBEAT = "heartbeat:";
     /**
      * Announced when Redis was found emptied (FLUSHALL, FLUSHDB, a restart without persistence that the feed's

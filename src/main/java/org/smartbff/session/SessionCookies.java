@@ -41,7 +41,8 @@ public final class SessionCookies {
     }
 
     private static String cookie(String name, String value, Duration maxAge) {
-        StringBuilder cookie = new StringBuilder(name).append('=').append(value).append("; Path=/; Secure; HttpOnly; SameSite=Lax");
+        StringBuilder cookie = new StringBuilder(name).append('=').append(value)
+                .append("; Path=/; Secure; HttpOnly; SameSite=Lax");
         if (maxAge != null) {
             cookie.append("; Max-Age=").append(Math.max(0, maxAge.toSeconds()));
         }

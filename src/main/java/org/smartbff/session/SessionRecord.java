@@ -71,7 +71,8 @@ public record SessionRecord(String server, String accessToken, long accessTokenE
         }
         // refresh_expires_in of 0 means "does not expire" at the servers that send it.
         return tokens.refreshExpiresIn() != null && tokens.refreshExpiresIn() > 0
-                ? now.getEpochSecond() + tokens.refreshExpiresIn() : 0;
+                ? now.getEpochSecond() + tokens.refreshExpiresIn()
+                : 0;
     }
 
     /** The end of the session's life: the absolute timeout, or sooner when the grant ends sooner. */

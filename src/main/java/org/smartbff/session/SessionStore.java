@@ -7,13 +7,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 import org.smartbff.config.SmartBffConfig;
+import org.smartbff.observe.BffMetrics;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.smallrye.mutiny.Uni;
-import org.smartbff.observe.BffMetrics;
 
 /**
  * Sessions in Redis under {@code smart-bff:session:{sha256(id)}}, sealed. The Redis TTL is the session's life: an

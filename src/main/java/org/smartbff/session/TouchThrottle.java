@@ -34,7 +34,7 @@ public final class TouchThrottle {
         if (lastTouched.size() > maxRemembered) {
             lastTouched.clear();
         }
-        boolean[] due = {false};
+        boolean[] due = { false };
         lastTouched.compute(key, (ignored, last) -> {
             due[0] = last == null || now - last >= intervalMillis;
             return due[0] ? now : last;

@@ -1,10 +1,10 @@
 package org.smartbff.smart;
 
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
-
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 
 import org.smartbff.config.SmartBffConfig;
 

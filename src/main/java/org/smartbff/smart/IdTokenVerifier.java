@@ -1,13 +1,13 @@
 package org.smartbff.smart;
 
-import jakarta.json.JsonString;
-import java.time.Duration;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.json.JsonString;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.smartbff.common.Hashes;

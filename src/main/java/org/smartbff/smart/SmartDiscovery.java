@@ -74,7 +74,8 @@ public class SmartDiscovery {
                             server.name(), failure instanceof DiscoveryException ? failure.getMessage() : describe(failure));
                     return fromMetadata(server);
                 })
-                .onFailure().transform(failure -> failure instanceof DiscoveryException || failure instanceof ServerTimeoutException
+                .onFailure()
+                .transform(failure -> failure instanceof DiscoveryException || failure instanceof ServerTimeoutException
                         ? failure
                         : new DiscoveryException("the SMART configuration of server '" + server.name() + "' "
                                 + describe(failure), failure))
@@ -92,7 +93,8 @@ public class SmartDiscovery {
     private Uni<SmartConfiguration> fromMetadata(SmartServer server) {
         return ServerTimeoutException.bound(http.get(server.fhirBaseUrl() + "/metadata",
                 "application/fhir+json, application/json;q=0.9"), "discovery", config.serverTimeout())
-                .onFailure(failure -> !(failure instanceof ServerTimeoutException)).transform(failure -> new DiscoveryException("neither the SMART configuration nor the "
+                .onFailure(failure -> !(failure instanceof ServerTimeoutException))
+                .transform(failure -> new DiscoveryException("neither the SMART configuration nor the "
                         + "CapabilityStatement of server '" + server.name() + "' could be read (metadata "
                         + describe(failure) + ")", failure))
                 .map(body -> SmartConfiguration.fromCapabilityStatement(readJson(body, "the CapabilityStatement"),

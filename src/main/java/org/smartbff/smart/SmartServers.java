@@ -1,8 +1,8 @@
 package org.smartbff.smart;
 
 import java.util.Comparator;
-import java.util.Locale;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 

@@ -48,7 +48,8 @@ public class TokenClient {
             String redirectUri, String codeVerifier) {
         return ServerTimeoutException.bound(client(server, smart)
                 .flatMap(client -> client.getTokens(Map.of("code", code, "redirect_uri", redirectUri,
-                        "code_verifier", codeVerifier))), "token", http.serverTimeout())
+                        "code_verifier", codeVerifier))),
+                "token", http.serverTimeout())
                 .onFailure().transform(TokenClient::classify)
                 .map(TokenClient::toResponse);
     }

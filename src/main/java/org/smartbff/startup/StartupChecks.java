@@ -1,7 +1,7 @@
 package org.smartbff.startup;
 
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;

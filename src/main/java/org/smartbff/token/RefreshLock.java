@@ -5,12 +5,12 @@ import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.smartbff.common.RandomTokens;
+import org.smartbff.observe.BffMetrics;
 import org.smartbff.session.SessionId;
 import org.smartbff.session.StoreUnavailableException;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
-import org.smartbff.observe.BffMetrics;
 
 /**
  * The cross-replica half of single-flight refresh: {@code smart-bff:lock:{sha256(session id)}}, taken with

@@ -56,10 +56,8 @@ public class AuthResource {
     @Operation(summary = "Start a standalone launch", description = "A browser navigation. Redirects to the authorization server "
             + "and sets a short-lived launch binding cookie. Errors are an HTML page, or JSON when only JSON is accepted.")
     @APIResponse(responseCode = "302", description = "To the authorization endpoint")
-    @APIResponse(responseCode = "400", description = "Unknown server or a return_to that is not a local path",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    @APIResponse(responseCode = "502", description = "The server could not be discovered",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "400", description = "Unknown server or a return_to that is not a local path", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "502", description = "The server could not be discovered", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> login(@QueryParam("server") String server, @QueryParam("return_to") String returnTo,
             @Context HttpHeaders headers) {
         return launches.startStandalone(server, returnTo)
@@ -80,8 +78,7 @@ public class AuthResource {
     @Operation(summary = "Start an EHR launch", description = "The launch URL to register in the EHR. iss must be the FHIR base "
             + "of a configured server; nothing is fetched for any other.")
     @APIResponse(responseCode = "302", description = "To the authorization endpoint")
-    @APIResponse(responseCode = "400", description = "Missing or unknown iss, or no launch",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "400", description = "Missing or unknown iss, or no launch", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> launch(@QueryParam("iss") String iss, @QueryParam("launch") String launch,
             @Context HttpHeaders headers) {
         return launches.startEhr(iss, launch)
@@ -94,10 +91,8 @@ public class AuthResource {
     @Operation(summary = "Complete a launch", description = "Where the authorization server sends the browser back. Sets the "
             + "session cookie and redirects to the app.")
     @APIResponse(responseCode = "302", description = "To the app, with the session cookie")
-    @APIResponse(responseCode = "400", description = "Replayed or unknown state, another browser's launch, an OAuth error",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    @APIResponse(responseCode = "403", description = "The user did not grant access (access_denied)",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "400", description = "Replayed or unknown state, another browser's launch, an OAuth error", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "403", description = "The user did not grant access (access_denied)", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> callback(@QueryParam("code") String code, @QueryParam("state") String state,
             @QueryParam("error") String error, @QueryParam("error_description") String errorDescription,
             @QueryParam("iss") String issuer, @CookieParam(SessionCookies.LAUNCH_BINDING) String binding,
@@ -128,15 +123,12 @@ public class AuthResource {
     @Path("/session")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The launch context", description = "For the SPA's fetch. Never contains a token.")
-    @APIResponse(responseCode = "200", description = "The session",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = SessionDocument.class)))
-    @APIResponse(responseCode = "503", description = "The session store is unavailable",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "200", description = "The session", content = @Content(mediaType = "application/json", schema = @Schema(implementation = SessionDocument.class)))
+    @APIResponse(responseCode = "503", description = "The session store is unavailable", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     @Parameter(name = LaunchHandles.HEADER, in = ParameterIn.HEADER, description = "The tab's launch handle; without it, "
             + "the browser's most recent launch")
     @APIResponse(responseCode = "401", description = "No session (error no_session), or a launch handle this browser "
-            + "session does not know (error unknown_launch)",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+            + "session does not know (error unknown_launch)", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> session(@CookieParam(SessionCookies.SESSION) String cookie,
             @HeaderParam(LaunchHandles.HEADER) String handle) {
         LaunchRequests.Selection selection = LaunchRequests.select(cookie, handle);
@@ -156,16 +148,13 @@ public class AuthResource {
             + "offers revocation, and expires the cookie. Needs X-CSRF: 1.")
     @Parameter(name = "X-CSRF", in = ParameterIn.HEADER, required = true, description = "Must be 1")
     @APIResponse(responseCode = "204", description = "Logged out (also when there was no session)")
-    @APIResponse(responseCode = "403", description = "The X-CSRF header is missing (error csrf_header_missing)",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "403", description = "The X-CSRF header is missing (error csrf_header_missing)", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     @Parameter(name = LaunchHandles.HEADER, in = ParameterIn.HEADER, description = "The launch to end; without it, "
             + "the browser's most recent launch")
     @Parameter(name = "scope", in = ParameterIn.QUERY, description = "all: end every launch of this browser session; "
             + "launch (the default): only one")
-    @APIResponse(responseCode = "400", description = "scope is neither launch nor all (error invalid_request)",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
-    @APIResponse(responseCode = "401", description = "A launch handle this browser session does not know (error unknown_launch)",
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "400", description = "scope is neither launch nor all (error invalid_request)", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
+    @APIResponse(responseCode = "401", description = "A launch handle this browser session does not know (error unknown_launch)", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorDocument.class)))
     public Uni<Response> logout(@HeaderParam(Csrf.HEADER) String csrf, @CookieParam(SessionCookies.SESSION) String cookie,
             @HeaderParam(LaunchHandles.HEADER) String handle, @QueryParam("scope") String scope) {
         if (!Csrf.valid(csrf)) {

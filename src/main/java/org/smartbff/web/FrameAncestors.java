@@ -19,7 +19,8 @@ import io.quarkus.runtime.Startup;
 /**
  * Which sites may show the app in a frame: the EHR origins configured per server
  * ({@code smart-bff.servers.<name>.frame-ancestors}). Pure: configuration in, the allowed origins out
- * ({@link org.smartbff.web.browser.BrowserProtections} makes the headers). Checked at startup: a value that is not an origin would silently disable framing (or widen it) in the browser.
+ * ({@link org.smartbff.web.browser.BrowserProtections} makes the headers). Checked at startup: a value that is not an origin
+ * would silently disable framing (or widen it) in the browser.
  */
 @ApplicationScoped
 @Startup

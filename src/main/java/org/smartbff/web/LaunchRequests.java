@@ -32,7 +32,8 @@ final class LaunchRequests {
             return new Refused(ErrorResponses.json(401, "no_session", "There is no active session; log in first."));
         }
         return browser.select(handle) instanceof BrowserSession.Selection.Launch launch
-                ? new Selected(browser, launch.id()) : new Refused(unknownLaunch());
+                ? new Selected(browser, launch.id())
+                : new Refused(unknownLaunch());
     }
 
     static Response unknownLaunch() {

@@ -17,7 +17,8 @@ import org.smartbff.testsupport.fake.FakeSmartServer;
  * server {@value #SERVER} and made the default. Its authorize endpoint approves at once (the user {@code
  * Practitioner/123} picks that patient), so a login goes through without a form.
  *
- * <p>One per JVM, found again through the platform MBean server: a live reload builds the configuration again with new
+ * <p>
+ * One per JVM, found again through the platform MBean server: a live reload builds the configuration again with new
  * class loaders, and must find the running sandbox (same URL, same signing key) rather than start another each time.
  */
 public record LocalSandbox(String fhirBase, String clientId, String patientId) implements LocalSandboxMBean {

@@ -202,34 +202,35 @@ class BrowserEndToEndTest {
     void the_helper_module_maps_urls_links_and_errors_in_the_browser() {
         driver.get(publicUrl + "/");
         waitFor().until(ExpectedConditions.elementToBeClickable(By.id("login-button")));
-        Map<String, Object> result = (Map<String, Object>) driver.executeAsyncScript("""
-                const done = arguments[arguments.length - 1];
-                import('/smart-bff/smart-bff.js').then(async (bff) => {
-                  const refused = (url) => { try { bff.fhirUrl(url); return false; } catch (e) { return e instanceof TypeError; } };
-                  let expired = null;
-                  bff.configure({ onSessionExpired: (error) => { expired = error.code; } });
-                  let error = null;
-                  try { await bff.fhir('Patient/123'); } catch (e) { error = e; }
-                  bff.configure({ onSessionExpired: undefined });
-                  done({
-                    relative: bff.fhirUrl('/Patient/123'),
-                    nextLink: bff.fhirUrl(location.origin + '/fhir?_getpages=abc&_getpagesoffset=10'),
-                    refusesOtherOrigin: refused('http://127.0.0.1:1/fhir/Patient/1'),
-                    refusesEscape: refused(location.origin + '/fhir/../auth/logout'),
-                    refusesLookalike: refused(location.origin + '/fhirx/Patient'),
-                    next: bff.nextPage({ link: [{ relation: 'self', url: 'a' }, { relation: 'next', url: 'b' }] }),
-                    lastPage: bff.nextPage({ link: [{ relation: 'self', url: 'a' }] }),
-                    ehr: bff.isEhrLaunch('/?iss=https%3A%2F%2Fehr%2Ffhir&launch=xyz'),
-                    notEhr: bff.isEhrLaunch('/?iss=https%3A%2F%2Fehr%2Ffhir'),
-                    session: await bff.session(),
-                    errorName: error && error.name,
-                    status: error && error.status,
-                    code: error && error.code,
-                    outcome: error && error.outcome && error.outcome.resourceType,
-                    expired,
-                  });
-                }).catch((e) => done({ failure: String(e) }));
-                """);
+        Map<String, Object> result = (Map<String, Object>) driver.executeAsyncScript(
+                """
+                        const done = arguments[arguments.length - 1];
+                        import('/smart-bff/smart-bff.js').then(async (bff) => {
+                          const refused = (url) => { try { bff.fhirUrl(url); return false; } catch (e) { return e instanceof TypeError; } };
+                          let expired = null;
+                          bff.configure({ onSessionExpired: (error) => { expired = error.code; } });
+                          let error = null;
+                          try { await bff.fhir('Patient/123'); } catch (e) { error = e; }
+                          bff.configure({ onSessionExpired: undefined });
+                          done({
+                            relative: bff.fhirUrl('/Patient/123'),
+                            nextLink: bff.fhirUrl(location.origin + '/fhir?_getpages=abc&_getpagesoffset=10'),
+                            refusesOtherOrigin: refused('http://127.0.0.1:1/fhir/Patient/1'),
+                            refusesEscape: refused(location.origin + '/fhir/../auth/logout'),
+                            refusesLookalike: refused(location.origin + '/fhirx/Patient'),
+                            next: bff.nextPage({ link: [{ relation: 'self', url: 'a' }, { relation: 'next', url: 'b' }] }),
+                            lastPage: bff.nextPage({ link: [{ relation: 'self', url: 'a' }] }),
+                            ehr: bff.isEhrLaunch('/?iss=https%3A%2F%2Fehr%2Ffhir&launch=xyz'),
+                            notEhr: bff.isEhrLaunch('/?iss=https%3A%2F%2Fehr%2Ffhir'),
+                            session: await bff.session(),
+                            errorName: error && error.name,
+                            status: error && error.status,
+                            code: error && error.code,
+                            outcome: error && error.outcome && error.outcome.resourceType,
+                            expired,
+                          });
+                        }).catch((e) => done({ failure: String(e) }));
+                        """);
         assertNull(result.get("failure"));
         assertEquals("/fhir/Patient/123", result.get("relative"));
         assertEquals("/fhir?_getpages=abc&_getpagesoffset=10", result.get("nextLink"));

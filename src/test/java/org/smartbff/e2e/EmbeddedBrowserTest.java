@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +34,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 
 /**
  * The app inside an EHR's iframe, in a real browser. The EHR page is served from {@code http://127.0.0.1} and the app
@@ -118,7 +119,8 @@ class EmbeddedBrowserTest {
     }
 
     private static String ehrUrl(HttpServer server, String app) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/ehr?app=" + URLEncoder.encode(app, StandardCharsets.UTF_8);
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/ehr?app="
+                + URLEncoder.encode(app, StandardCharsets.UTF_8);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.smartbff.flow;
 
-import org.smartbff.smart.FormEncoding;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,10 +16,13 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.common.Hashes;
 import org.smartbff.session.SessionCookies;
+import org.smartbff.smart.FormEncoding;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.LogCapture;
 import org.smartbff.testsupport.MutableClock;
@@ -33,7 +35,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import jakarta.inject.Inject;
 
 /**
  * Several launches in one browser (two tabs, two patients): each tab's handle ({@code X-SMART-Launch}) keeps its calls

@@ -1,8 +1,5 @@
 package org.smartbff.flow;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.vertx.mutiny.core.Vertx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,12 +37,14 @@ import org.smartbff.testsupport.fake.FakeSmartServer;
 import org.smartbff.token.AccessTokens;
 import org.smartbff.token.RefreshPolicy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import jakarta.inject.Inject;
+import io.vertx.mutiny.core.Vertx;
 
 /**
  * The refresh cadence follows the access token's lifetime: a session under continuous load makes about one refresh per
@@ -280,14 +281,12 @@ class RefreshCadenceTest {
     }
 
     private long summaryCount() {
-        DistributionSummary summary =
-                registry.find("smart_bff.refresh.lifetime_used").summary();
+        DistributionSummary summary = registry.find("smart_bff.refresh.lifetime_used").summary();
         return summary == null ? 0 : summary.count();
     }
 
     private double summarySum() {
-        DistributionSummary summary =
-                registry.find("smart_bff.refresh.lifetime_used").summary();
+        DistributionSummary summary = registry.find("smart_bff.refresh.lifetime_used").summary();
         return summary == null ? 0 : summary.totalAmount();
     }
 

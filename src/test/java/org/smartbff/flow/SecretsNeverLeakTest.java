@@ -1,7 +1,5 @@
 package org.smartbff.flow;
 
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +10,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,6 @@ import org.smartbff.testsupport.fake.FakeSmartServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 
 /**
  * A whole session (login, context, proxied calls, a refresh, logout, and a failed refresh) with every log line (debug
@@ -106,8 +107,7 @@ class SecretsNeverLeakTest {
     @Test
     void categories_that_print_token_forms_never_log_below_info_even_when_configured_to() {
         // application.properties sets this category to DEBUG in the test profile on purpose.
-        assertTrue(Logger.getLogger("io.quarkus.oidc.client.runtime").getLevel().intValue()
-                >= Level.INFO.intValue());
+        assertTrue(Logger.getLogger("io.quarkus.oidc.client.runtime").getLevel().intValue() >= Level.INFO.intValue());
     }
 
     private static String describe(Response response) {

@@ -1,7 +1,5 @@
 package org.smartbff.flow;
 
-import java.util.List;
-import org.smartbff.token.RefreshPolicy;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -11,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,11 +27,11 @@ import org.smartbff.testsupport.fake.FakeSmartServer;
 import org.smartbff.testsupport.fake.FakeSmartServer.ClientAuth;
 import org.smartbff.testsupport.fake.FakeSmartServer.DiscoveryMode;
 import org.smartbff.testsupport.fake.FakeSmartServer.RefreshIdToken;
+import org.smartbff.token.RefreshPolicy;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 
 /** The BFF against the variety of SMART servers hospitals run: discovery, client authentication, id tokens, launches. */
 @QuarkusTest
@@ -62,7 +63,8 @@ class ServerVarietyTest {
     }
 
     private Response proxiedRead(String cookie) {
-        return given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1").when().get("/fhir/Patient/" + fake.patientId());
+        return given().cookie(SessionCookies.SESSION, cookie).header("X-CSRF", "1").when()
+                .get("/fhir/Patient/" + fake.patientId());
     }
 
     // --- discovery ---------------------------------------------------------------------------------------------------
@@ -227,7 +229,8 @@ class ServerVarietyTest {
         String cookie = BrowserLogin.login();
         clock.advance(Duration.ofHours(2));
         proxiedRead(cookie).then().statusCode(200);
-        given().cookie(SessionCookies.SESSION, cookie).when().get("/auth/session").then().body("fhirUser", equalTo("Practitioner/123"));
+        given().cookie(SessionCookies.SESSION, cookie).when().get("/auth/session").then().body("fhirUser",
+                equalTo("Practitioner/123"));
     }
 
     // --- refresh tokens ------------------------------------------------------------------------------------------------
@@ -249,7 +252,8 @@ class ServerVarietyTest {
         String cookie = BrowserLogin.login();
         clock.advance(Duration.ofHours(2));
         fake.tokenEndpointDown(true);
-        proxiedRead(cookie).then().statusCode(503).body("issue[0].details.coding[0].code", equalTo("token_refresh_unavailable"));
+        proxiedRead(cookie).then().statusCode(503).body("issue[0].details.coding[0].code",
+                equalTo("token_refresh_unavailable"));
         fake.tokenEndpointDown(false);
         // The failed refresh pauses the next attempt (RefreshPolicy); after the pause the session recovers.
         clock.advance(RefreshPolicy.FIRST_PAUSE);
@@ -293,7 +297,8 @@ class ServerVarietyTest {
         Response response = given().redirects().follow(false).queryParam("iss", fake.fhirBase())
                 .queryParam("launch", launch).when().get("/auth/launch");
         BrowserLogin.Authorized authorized = BrowserLogin.authorize(response.header("Location"));
-        Response callback = BrowserLogin.callback(authorized.callbackParams(), response.getCookie(SessionCookies.LAUNCH_BINDING));
+        Response callback = BrowserLogin.callback(authorized.callbackParams(),
+                response.getCookie(SessionCookies.LAUNCH_BINDING));
         String setCookie = callback.headers().getValues("Set-Cookie").stream()
                 .filter(c -> c.startsWith(SessionCookies.SESSION + "=")).findFirst().orElseThrow();
         assertTrue(!setCookie.contains("Max-Age"), "online_access: no persistent cookie: " + setCookie);

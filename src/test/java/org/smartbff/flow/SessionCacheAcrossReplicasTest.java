@@ -1,6 +1,5 @@
 package org.smartbff.flow;
 
-import io.vertx.mutiny.core.Vertx;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,10 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.smartbff.token.TokenOutcome;
 import org.smartbff.common.Hashes;
 import org.smartbff.config.SmartBffConfig;
 import org.smartbff.session.SessionCache;
@@ -25,11 +25,12 @@ import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.RedisControl;
 import org.smartbff.testsupport.SmartTestResource;
 import org.smartbff.testsupport.fake.FakeSmartServer;
+import org.smartbff.token.TokenOutcome;
 
 import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
+import io.vertx.mutiny.core.Vertx;
 
 /**
  * Sessions served from memory must never outlive a change made on another replica: a session in steady use costs no

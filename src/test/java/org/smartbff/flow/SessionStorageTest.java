@@ -1,21 +1,22 @@
 package org.smartbff.flow;
 
-import io.restassured.RestAssured;
-import java.net.URI;
-import org.smartbff.smart.FormEncoding;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.util.List;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.common.Hashes;
 import org.smartbff.session.SealedJson;
-import SessionCookies;
+import org.smartbff.session.SessionCookies;
 import org.smartbff.session.SessionId;
+import org.smartbff.smart.FormEncoding;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.MutableClock;
 import org.smartbff.testsupport.SmartTestResource;
@@ -27,7 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
+import io.restassured.RestAssured;
 
 /** What Redis holds: hashes for keys, sealed records for values, TTLs on everything. */
 @QuarkusTest

@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.session.SessionCookies;
@@ -29,7 +31,6 @@ import org.smartbff.testsupport.fake.FakeSmartServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 
 @QuarkusTest
 @QuarkusTestResource(value = SmartTestResource.class, restrictToAnnotatedClass = false)
@@ -54,7 +55,8 @@ class StandaloneLaunchTest {
     void login_redirects_to_the_authorization_endpoint_with_every_smart_parameter() {
         BrowserLogin.Started started = BrowserLogin.start();
         URI location = URI.create(started.authorizeUrl());
-        assertEquals(fake.baseUrl() + "/oauth/authorize", location.getScheme() + "://" + location.getAuthority() + location.getPath());
+        assertEquals(fake.baseUrl() + "/oauth/authorize",
+                location.getScheme() + "://" + location.getAuthority() + location.getPath());
         Map<String, String> params = FormEncoding.parseQuery(location.getRawQuery());
         assertEquals("code", params.get("response_type"));
         assertEquals(fake.clientId(), params.get("client_id"));
@@ -99,8 +101,10 @@ class StandaloneLaunchTest {
         assertEquals("/", URI.create(callback.header("Location")).getPath());
         List<String> cookies = callback.headers().getValues("Set-Cookie");
         String session = cookies.stream().filter(c -> c.startsWith(SessionCookies.SESSION + "=")).findFirst().orElseThrow();
-        assertTrue(session.matches(SessionCookies.SESSION + "=[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly; SameSite=Lax.*"), session);
-        assertTrue(cookies.stream().anyMatch(c -> c.startsWith(SessionCookies.LAUNCH_BINDING + "=;") && c.contains("Max-Age=0")),
+        assertTrue(session.matches(SessionCookies.SESSION + "=[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly; SameSite=Lax.*"),
+                session);
+        assertTrue(
+                cookies.stream().anyMatch(c -> c.startsWith(SessionCookies.LAUNCH_BINDING + "=;") && c.contains("Max-Age=0")),
                 "the binding cookie is cleared: " + cookies);
         assertEquals("no-referrer", callback.header("Referrer-Policy"));
     }

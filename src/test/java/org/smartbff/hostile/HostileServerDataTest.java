@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import jakarta.inject.Inject;
+
 import org.jose4j.jwt.JwtClaims;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import jakarta.inject.Inject;
 
 /**
  * A SMART server that sends launch context, identity or tokens that break their grammar or size: no session is made
@@ -61,7 +62,8 @@ class HostileServerDataTest {
         Map<String, Consumer<JsonObject>> cases = new LinkedHashMap<>();
         cases.put("patient", body -> body.put("patient", "../../Practitioner/x"));
         cases.put("encounter", body -> body.put("encounter", "<script>alert(1)</script>"));
-        cases.put("fhirContext", body -> body.put("fhirContext", new JsonArray().add(new JsonObject().put("reference", "../Encounter/1"))));
+        cases.put("fhirContext",
+                body -> body.put("fhirContext", new JsonArray().add(new JsonObject().put("reference", "../Encounter/1"))));
         cases.put("need_patient_banner", body -> body.put("need_patient_banner", "yes"));
         cases.put("smart_style_url", body -> body.put("smart_style_url", "javascript:alert(document.cookie)"));
         cases.put("tenant", body -> body.put("tenant", "t1\r\nSet-Cookie: x=1"));
@@ -95,7 +97,8 @@ class HostileServerDataTest {
         assertTrue(callback.asString().contains("invalid_server_response"), member + ": " + callback.asString());
         assertTrue(callback.contentType().startsWith("text/html"), member + ": " + callback.contentType());
         List<String> cookies = callback.headers().getValues("Set-Cookie");
-        assertTrue(cookies.stream().noneMatch(c -> c.startsWith(SessionCookies.SESSION)), member + " made a session: " + cookies);
+        assertTrue(cookies.stream().noneMatch(c -> c.startsWith(SessionCookies.SESSION)),
+                member + " made a session: " + cookies);
         assertTrue(log.lines().stream().anyMatch(line -> line.startsWith(Audit.CATEGORY)
                 && line.contains("event=server_data_refused stage=login server=fake member=" + member)),
                 member + ": no audit line naming the server in " + log.lines());
@@ -105,7 +108,8 @@ class HostileServerDataTest {
 
     @Test
     void a_token_response_with_hostile_launch_context_or_tokens_makes_no_session() {
-        hostileTokenResponses().forEach((member, tamper) -> assertLoginRefused(member, () -> fake.tamperTokenResponses(tamper)));
+        hostileTokenResponses()
+                .forEach((member, tamper) -> assertLoginRefused(member, () -> fake.tamperTokenResponses(tamper)));
     }
 
     @Test
@@ -126,7 +130,8 @@ class HostileServerDataTest {
         // SMART 2.0.0 fhirContext strings, JSON nulls, an absolute fhirUser, a canonical and an identifier.
         fake.tamperTokenResponses(body -> body.put("encounter", (Object) null)
                 .put("fhirContext", new JsonArray().add("Encounter/enc-1")
-                        .add(new JsonObject().put("canonical", "http://example.org/Questionnaire/q|1.0").put("type", "Questionnaire"))
+                        .add(new JsonObject().put("canonical", "http://example.org/Questionnaire/q|1.0").put("type",
+                                "Questionnaire"))
                         .add(new JsonObject().put("identifier", new JsonObject().put("system", "urn:x").put("value", "1"))
                                 .put("role", "https://example.org/role"))));
         fake.fhirUserAbsolute(true);
@@ -164,7 +169,8 @@ class HostileServerDataTest {
                     && line.contains("member=" + member)), "audit: " + log.lines());
         }
         given().cookie(SessionCookies.SESSION, cookie).when().get("/auth/session").then().statusCode(401);
-        Counter counter = registry.find("smart_bff.server_data.refusals").tag("stage", "refresh").tag("member", member).counter();
+        Counter counter = registry.find("smart_bff.server_data.refusals").tag("stage", "refresh").tag("member", member)
+                .counter();
         assertTrue(counter != null && counter.count() >= 1, "metric");
     }
 }

@@ -58,7 +58,8 @@ class RepeatedParametersTest {
         String base = AuthResource.class.getAnnotation(Path.class).value();
         List<Endpoint> endpoints = new ArrayList<>();
         for (Method method : AuthResource.class.getDeclaredMethods()) {
-            String verb = method.isAnnotationPresent(GET.class) ? "GET" : method.isAnnotationPresent(POST.class) ? "POST" : null;
+            String verb = method.isAnnotationPresent(GET.class) ? "GET"
+                    : method.isAnnotationPresent(POST.class) ? "POST" : null;
             if (verb == null) {
                 continue;
             }
@@ -77,7 +78,8 @@ class RepeatedParametersTest {
     }
 
     private static Response send(Endpoint endpoint, String query) {
-        return given().urlEncodingEnabled(false).redirects().follow(false).header("X-CSRF", "1").header("Accept", "text/html,*/*;q=0.8")
+        return given().urlEncodingEnabled(false).redirects().follow(false).header("X-CSRF", "1")
+                .header("Accept", "text/html,*/*;q=0.8")
                 .when().request(endpoint.method(), endpoint.path() + "?" + query);
     }
 
@@ -144,19 +146,22 @@ class RepeatedParametersTest {
         BrowserLogin.Authorized authorized = BrowserLogin.authorize(started.authorizeUrl());
         String good = "code=" + FormEncoding.encode(authorized.code()) + "&state=" + FormEncoding.encode(authorized.state());
 
-        Response twice = given().urlEncodingEnabled(false).redirects().follow(false).cookie(SessionCookies.LAUNCH_BINDING, started.bindingCookie())
+        Response twice = given().urlEncodingEnabled(false).redirects().follow(false)
+                .cookie(SessionCookies.LAUNCH_BINDING, started.bindingCookie())
                 .when().get("/auth/callback?" + good + "&state=unknown-state");
         assertEquals(400, twice.statusCode(), twice.asString());
         assertTrue(twice.headers().getValues("Set-Cookie").stream().noneMatch(c -> c.startsWith(SessionCookies.SESSION)),
                 "no session cookie: " + twice.headers());
 
-        Response codeTwice = given().urlEncodingEnabled(false).redirects().follow(false).cookie(SessionCookies.LAUNCH_BINDING, started.bindingCookie())
+        Response codeTwice = given().urlEncodingEnabled(false).redirects().follow(false)
+                .cookie(SessionCookies.LAUNCH_BINDING, started.bindingCookie())
                 .when().get("/auth/callback?" + good + "&code=second-code");
         assertEquals(400, codeTwice.statusCode(), codeTwice.asString());
         assertEquals(0, fake.tokenRequests(), "no code was exchanged");
 
         // The refusals acted on nothing: the genuine callback, once, still completes the launch.
-        Response once = given().urlEncodingEnabled(false).redirects().follow(false).cookie(SessionCookies.LAUNCH_BINDING, started.bindingCookie())
+        Response once = given().urlEncodingEnabled(false).redirects().follow(false)
+                .cookie(SessionCookies.LAUNCH_BINDING, started.bindingCookie())
                 .when().get("/auth/callback?" + good);
         assertEquals(302, once.statusCode(), once.asString());
     }

@@ -1,15 +1,17 @@
 package org.smartbff.hostile;
 
-import org.junit.jupiter.api.Assertions;
 import static io.restassured.RestAssured.given;
-import static Assertions.assertEquals;
-import static Assertions.assertInstanceOf;
-import static Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +31,6 @@ import org.smartbff.testsupport.fake.FakeSmartServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 
 /**
  * A SMART server that stalls (accepts the connection, never answers): every call to it gives up after
@@ -119,7 +120,7 @@ class StalledServerTest {
                 SmartConfiguration.Source.CONFIGURATION);
         fake.stall("/oauth/jwks");
         long start = System.nanoTime();
-        CompletionException failed = Assertions.assertThrows(CompletionException.class,
+        CompletionException failed = assertThrows(CompletionException.class,
                 () -> fresh.verifyAtLogin("e30.e30.sig", smart, fake.clientId(), null).subscribeAsCompletionStage()
                         .toCompletableFuture().orTimeout(TIMEOUT.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS).join());
         assertAnsweredInTime(start);

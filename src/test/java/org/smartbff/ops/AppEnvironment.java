@@ -50,7 +50,8 @@ final class AppEnvironment {
                     regex.append('_');
                 }
                 // A map key: one segment of upper-case letters and digits (HelmChartTest shows why the chart forbids dashes).
-                regex.append(segment.equals("*") ? "[A-Z][A-Z0-9]*" : segment.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
+                regex.append(
+                        segment.equals("*") ? "[A-Z][A-Z0-9]*" : segment.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
             }
             patterns.add(Pattern.compile(regex.toString()));
         }

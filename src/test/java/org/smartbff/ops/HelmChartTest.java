@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -147,7 +146,8 @@ class HelmChartTest {
         mistakes.put("readOnlyRootFilesystem", v -> v.with("securityContext").put("readOnlyRootFilesystem", false));
         mistakes.put("runAsNonRoot", v -> v.with("podSecurityContext").put("runAsNonRoot", false));
         mistakes.put("redis.url", v -> v.with("redis").put("url", "http://redis:6379"));
-        render(exampleAsFile(dir, "as-given", v -> { })); // the example itself renders: each failure is its mistake's
+        render(exampleAsFile(dir, "as-given", v -> {
+        })); // the example itself renders: each failure is its mistake's
         for (Map.Entry<String, Consumer<ObjectNode>> mistake : mistakes.entrySet()) {
             TemplateCommand template = exampleAsFile(dir, mistake.getKey(), mistake.getValue());
             IllegalStateException e = assertThrows(IllegalStateException.class, template::call, mistake.getKey());
@@ -288,7 +288,8 @@ class HelmChartTest {
         Map<String, Quantity> limits = container.getResources().getLimits();
         assertEquals(Set.of("cpu", "memory"), requests.keySet());
         assertEquals(Set.of("cpu", "memory"), limits.keySet());
-        assertEquals(0, Quantity.getAmountInBytes(requests.get("memory")).compareTo(Quantity.getAmountInBytes(limits.get("memory"))),
+        assertEquals(0,
+                Quantity.getAmountInBytes(requests.get("memory")).compareTo(Quantity.getAmountInBytes(limits.get("memory"))),
                 "the JVM keeps the heap it sized from the limit: a lower request invites eviction");
         assertTrue(Quantity.getAmountInBytes(requests.get("cpu")).compareTo(Quantity.getAmountInBytes(limits.get("cpu"))) <= 0);
     }
@@ -387,7 +388,8 @@ class HelmChartTest {
                 .set("redis.tls", true).set("session.previousKeysSecret.name", "smart-bff-session-old"));
         Map<String, String> env = environment(everything);
         assertTrue(env.keySet().containsAll(List.of("SMART_BFF_SERVERS_EHR_CLIENT_SECRET", "SMART_BFF_SERVERS_SANDBOX_SCOPE",
-                "SMART_BFF_SESSION_PREVIOUS_ENCRYPTION_KEYS", "QUARKUS_REDIS_TLS_ENABLED", "JAVA_OPTS_APPEND")), env.keySet()::toString);
+                "SMART_BFF_SESSION_PREVIOUS_ENCRYPTION_KEYS", "QUARKUS_REDIS_TLS_ENABLED", "JAVA_OPTS_APPEND")),
+                env.keySet()::toString);
         assertEquals(List.of(), env.keySet().stream().filter(name -> !AppEnvironment.reads(name)).toList(),
                 "set but never read (a typo, or a property of an extension not in the build)");
     }
@@ -472,7 +474,8 @@ class HelmChartTest {
         IngressBackend backend = only(only(ingress.getSpec().getRules()).getHttp().getPaths()).getBackend();
         Service service = example.one(Service.class);
         assertEquals(service.getMetadata().getName(), backend.getService().getName());
-        assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(backend.getService().getPort().getName())));
+        assertTrue(service.getSpec().getPorts().stream()
+                .anyMatch(p -> p.getName().equals(backend.getService().getPort().getName())));
 
         NetworkPolicy policy = example.one(NetworkPolicy.class);
         assertEquals(example.one(Deployment.class).getSpec().getSelector().getMatchLabels(),
@@ -675,7 +678,8 @@ class HelmChartTest {
         env.putAll(configMap.getData());
         for (EnvVar variable : container.getEnv()) {
             SecretKeySelector secret = variable.getValueFrom() == null ? null : variable.getValueFrom().getSecretKeyRef();
-            env.put(variable.getName(), secret == null ? variable.getValue() : "secret " + secret.getName() + "/" + secret.getKey());
+            env.put(variable.getName(),
+                    secret == null ? variable.getValue() : "secret " + secret.getName() + "/" + secret.getKey());
         }
         return env;
     }

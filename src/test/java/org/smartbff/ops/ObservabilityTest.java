@@ -1,6 +1,5 @@
 package org.smartbff.ops;
 
-import io.restassured.specification.RequestSpecification;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smartbff.observe.Audit;
@@ -29,9 +30,9 @@ import org.smartbff.testsupport.SmartTestResource;
 import org.smartbff.testsupport.fake.FakeSmartServer;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.restassured.RestAssured;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
+import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
 
 /** Metrics a platform team alerts on, and the audit trail that answers "who looked at this patient's record?". */
 @QuarkusTest
@@ -69,11 +70,16 @@ class ObservabilityTest {
                 && line.contains("method=\"GET\"") && line.contains("resource_type=\"Patient\"")
                 && line.contains("status_class=\"2xx\"")));
         assertTrue(metrics.contains("smart_bff_upstream_requests_seconds_bucket{"));
-        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("smart_bff_refreshes_total{") && line.contains("outcome=\"ok\"")));
-        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("smart_bff_proxy_rejections_total{") && line.contains("reason=\"csrf\"")));
-        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("smart_bff_callbacks_total{") && line.contains("outcome=\"session\"")));
-        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("smart_bff_launches_total{") && line.contains("kind=\"standalone\"")));
-        assertFalse(metrics.contains(fake.patientId()), () -> "no ids in labels: " + metrics.lines().filter(l -> l.contains(fake.patientId())).limit(3).toList());
+        assertTrue(metrics.lines()
+                .anyMatch(line -> line.startsWith("smart_bff_refreshes_total{") && line.contains("outcome=\"ok\"")));
+        assertTrue(metrics.lines()
+                .anyMatch(line -> line.startsWith("smart_bff_proxy_rejections_total{") && line.contains("reason=\"csrf\"")));
+        assertTrue(metrics.lines()
+                .anyMatch(line -> line.startsWith("smart_bff_callbacks_total{") && line.contains("outcome=\"session\"")));
+        assertTrue(metrics.lines()
+                .anyMatch(line -> line.startsWith("smart_bff_launches_total{") && line.contains("kind=\"standalone\"")));
+        assertFalse(metrics.contains(fake.patientId()),
+                () -> "no ids in labels: " + metrics.lines().filter(l -> l.contains(fake.patientId())).limit(3).toList());
     }
 
     @Test
@@ -109,7 +115,8 @@ class ObservabilityTest {
         assertEquals(2, reads.size(), lines.toString());
         assertTrue(reads.get(0).contains(" method=GET") && reads.get(0).contains(" resource_type=Patient")
                 && reads.get(0).contains(" resource_id=" + fake.patientId()) && reads.get(0).contains(" status=200")
-                && reads.get(0).contains(" fhir_user=Practitioner/123") && reads.get(0).contains(" patient=" + fake.patientId()),
+                && reads.get(0).contains(" fhir_user=Practitioner/123")
+                && reads.get(0).contains(" patient=" + fake.patientId()),
                 reads.get(0));
         assertTrue(reads.get(1).contains(" resource_type=Observation"), reads.get(1));
         single(lines, "event=refresh ");

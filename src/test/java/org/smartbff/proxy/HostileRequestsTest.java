@@ -46,7 +46,8 @@ class HostileRequestsTest {
     @ValueSource(strings = {
             // traversal and its encodings
             "/fhir/../oauth/token", "/fhir/Patient/../../oauth/token", "/fhir/%2e%2e/oauth/token",
-            "/fhir/%2E%2E/oauth/token", "/fhir/.%2e/oauth/token", "/fhir/%2e./oauth/token", "/fhir/Patient/%2e%2e%2f%2e%2e%2foauth",
+            "/fhir/%2E%2E/oauth/token", "/fhir/.%2e/oauth/token", "/fhir/%2e./oauth/token",
+            "/fhir/Patient/%2e%2e%2f%2e%2e%2foauth",
             "/fhir/Patient%2F..%2F..%2Foauth", "/fhir/Patient%2f123", "/fhir/Patient/..;/..;/oauth",
             "/fhir/..;/oauth/token", "/fhir/Patient;jsessionid=1/123", "/fhir/Patient/%252e%252e/x",
             "/fhir/%5c..%5coauth", "/fhir/Patient/%5C..%5Coauth", "/fhir/Patient/%00", "/fhir/Patient/%zz",
@@ -109,7 +110,8 @@ class HostileRequestsTest {
                 + "Connection: close\r\n\r\n";
         String answer = raw(request);
         assertTrue(answer.startsWith("HTTP/1.1 4"), answer);
-        assertTrue(fake.fhirRequests().stream().noneMatch(r -> !r.path().contains("/.well-known/")), fake.fhirRequests().toString());
+        assertTrue(fake.fhirRequests().stream().noneMatch(r -> !r.path().contains("/.well-known/")),
+                fake.fhirRequests().toString());
     }
 
     /** Sends bytes as they are, no client-side encoding or normalisation; returns the whole answer. */

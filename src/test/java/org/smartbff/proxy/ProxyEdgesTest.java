@@ -1,7 +1,5 @@
 package org.smartbff.proxy;
 
-import io.vertx.core.json.JsonObject;
-import java.util.Arrays;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
@@ -15,12 +13,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Arrays;
 
+import org.jboss.logging.Logger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.jboss.logging.Logger;
 import org.smartbff.session.SessionCookies;
 import org.smartbff.testsupport.BrowserLogin;
 import org.smartbff.testsupport.SmartTestResource;
@@ -31,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.vertx.core.json.JsonObject;
 
 /** What the proxy does when the FHIR server misbehaves, and with large, rewritten and replayed bodies. */
 @QuarkusTest
@@ -186,7 +186,8 @@ class ProxyEdgesTest {
     }
 
     /** POSTs {@code length} bytes with no Content-Length (Java's client then sends them chunked). */
-    private static HttpResponse<String> postChunked(String session, String path, String contentType, int length) throws Exception {
+    private static HttpResponse<String> postChunked(String session, String path, String contentType, int length)
+            throws Exception {
         byte[] chunk = new byte[64 * 1024];
         Arrays.fill(chunk, (byte) 'x');
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))

@@ -1,7 +1,5 @@
 package org.smartbff.proxy;
 
-import org.hamcrest.Matchers;
-import org.junit.jupiter.api.Test;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -55,25 +55,37 @@ class ProxyInteractionsTest {
                 // name, method, path, query, content type, extra headers, body
                 Arguments.of("read", "GET", "Patient/123", "_fake=echo", null, Map.of(), null),
                 Arguments.of("vread", "GET", "Patient/123/_history/2", "_fake=echo", null, Map.of(), null),
-                Arguments.of("search", "GET", "Observation", "code=http%3A%2F%2Floinc.org%7C8867-4&_count=5&_fake=echo", null, Map.of(), null),
-                Arguments.of("search by POST", "POST", "Observation/_search", "_fake=echo", "application/x-www-form-urlencoded", Map.of(), "code=8867-4&_count=5"),
+                Arguments.of("search", "GET", "Observation", "code=http%3A%2F%2Floinc.org%7C8867-4&_count=5&_fake=echo", null,
+                        Map.of(), null),
+                Arguments.of("search by POST", "POST", "Observation/_search", "_fake=echo", "application/x-www-form-urlencoded",
+                        Map.of(), "code=8867-4&_count=5"),
                 Arguments.of("instance history", "GET", "Patient/123/_history", "_fake=echo", null, Map.of(), null),
                 Arguments.of("type history", "GET", "Patient/_history", "_since=2024-01-01&_fake=echo", null, Map.of(), null),
                 Arguments.of("system history", "GET", "_history", "_fake=echo", null, Map.of(), null),
-                Arguments.of("create", "POST", "Observation", "_fake=echo", "application/fhir+json", Map.of("Prefer", "return=representation"), observation),
-                Arguments.of("conditional create", "POST", "Observation", "_fake=echo", "application/fhir+json", Map.of("If-None-Exist", "identifier=urn:x|1"), observation),
-                Arguments.of("update", "PUT", "Observation/1", "_fake=echo", "application/fhir+json", Map.of("If-Match", "W/\"3\""), observation),
-                Arguments.of("conditional update", "PUT", "Observation", "identifier=urn:x%7C1&_fake=echo", "application/fhir+json", Map.of(), observation),
-                Arguments.of("JSON patch", "PATCH", "Observation/1", "_fake=echo", "application/json-patch+json", Map.of("If-Match", "W/\"3\""), patch),
-                Arguments.of("FHIR patch", "PATCH", "Observation/1", "_fake=echo", "application/fhir+json", Map.of(), fhirPatch),
+                Arguments.of("create", "POST", "Observation", "_fake=echo", "application/fhir+json",
+                        Map.of("Prefer", "return=representation"), observation),
+                Arguments.of("conditional create", "POST", "Observation", "_fake=echo", "application/fhir+json",
+                        Map.of("If-None-Exist", "identifier=urn:x|1"), observation),
+                Arguments.of("update", "PUT", "Observation/1", "_fake=echo", "application/fhir+json",
+                        Map.of("If-Match", "W/\"3\""), observation),
+                Arguments.of("conditional update", "PUT", "Observation", "identifier=urn:x%7C1&_fake=echo",
+                        "application/fhir+json", Map.of(), observation),
+                Arguments.of("JSON patch", "PATCH", "Observation/1", "_fake=echo", "application/json-patch+json",
+                        Map.of("If-Match", "W/\"3\""), patch),
+                Arguments.of("FHIR patch", "PATCH", "Observation/1", "_fake=echo", "application/fhir+json", Map.of(),
+                        fhirPatch),
                 Arguments.of("delete", "DELETE", "Observation/1", "_fake=echo", null, Map.of(), null),
-                Arguments.of("conditional delete", "DELETE", "Observation", "identifier=urn:x%7C1&_fake=echo", null, Map.of(), null),
+                Arguments.of("conditional delete", "DELETE", "Observation", "identifier=urn:x%7C1&_fake=echo", null, Map.of(),
+                        null),
                 Arguments.of("batch", "POST", "", "_fake=echo", "application/fhir+json", Map.of(), batch),
-                Arguments.of("transaction", "POST", "", "_fake=echo", "application/fhir+json", Map.of("Prefer", "return=minimal"), transaction),
+                Arguments.of("transaction", "POST", "", "_fake=echo", "application/fhir+json",
+                        Map.of("Prefer", "return=minimal"), transaction),
                 Arguments.of("instance operation", "GET", "Patient/123/$everything", "_fake=echo", null, Map.of(), null),
-                Arguments.of("type operation", "POST", "Observation/$validate", "_fake=echo", "application/fhir+json", Map.of(), observation),
+                Arguments.of("type operation", "POST", "Observation/$validate", "_fake=echo", "application/fhir+json", Map.of(),
+                        observation),
                 Arguments.of("system operation", "GET", "$meta", "_fake=echo", null, Map.of(), null),
-                Arguments.of("conditional read", "GET", "Patient/123", "_fake=echo", null, Map.of("If-Modified-Since", "Sat, 01 Jan 2022 00:00:00 GMT"), null));
+                Arguments.of("conditional read", "GET", "Patient/123", "_fake=echo", null,
+                        Map.of("If-Modified-Since", "Sat, 01 Jan 2022 00:00:00 GMT"), null));
     }
 
     @Test

@@ -89,7 +89,8 @@ class ScopeGuardPropertyTest {
         if (search) {
             String criteria = query + "&" + (method.equals("POST") ? body : "");
             assertFalse(criteria.contains("patient=other") || criteria.contains("Patient/other")
-                    || criteria.contains(",other"), "a search reached another patient: " + method + " " + path + "?"
+                    || criteria.contains(",other"),
+                    "a search reached another patient: " + method + " " + path + "?"
                             + criteria);
         }
     }

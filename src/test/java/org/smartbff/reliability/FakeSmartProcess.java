@@ -1,6 +1,5 @@
 package org.smartbff.reliability;
 
-import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,12 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.concurrent.TimeUnit;
 
 import org.smartbff.testsupport.FakeSmartServerMain;
 import org.smartbff.testsupport.fake.FakeSmartServer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The fake SMART server ({@link FakeSmartServerMain}) as a process of its own, in grants mode: single-use rotating

@@ -1,7 +1,7 @@
 package org.smartbff.reliability;
 
-import java.time.Duration;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

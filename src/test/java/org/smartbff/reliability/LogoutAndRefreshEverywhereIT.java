@@ -73,7 +73,7 @@ class LogoutAndRefreshEverywhereIT {
 
     @Test
     void aRefreshOnOneReplicaNeverMakesTheOtherPresentTheOldRefreshToken() throws Exception {
-        for (boolean killFeed : new boolean[] {false, true}) {
+        for (boolean killFeed : new boolean[] { false, true }) {
             cluster.fake.accessTokenLifetime(Duration.ofSeconds(2));
             String session = CLIENT.login(a);
             long expired = System.nanoTime() + Duration.ofMillis(2100).toNanos();

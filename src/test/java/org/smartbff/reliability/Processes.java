@@ -1,8 +1,8 @@
 package org.smartbff.reliability;
 
-import java.net.InetAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -1,6 +1,5 @@
 package org.smartbff.reliability;
 
-import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One smart-bff replica: the packaged jar ({@code target/quarkus-app/quarkus-run.jar}) as a process of its own on

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -135,7 +134,8 @@ class ReplicasRefreshIT {
         assertEquals("401 session_expired", first.toString());
         assertEquals(401, second.status(), "the session stays ended: " + second);
         assertEquals(1, cluster.fake.stat("refreshTokenReplays"), "b presented the dead token once, ending the grant");
-        assertTrue(elapsed < Cluster.LOCK_TIMEOUT.multipliedBy(3).toNanos(), "answered in " + Measurements.millis(elapsed) + " ms");
+        assertTrue(elapsed < Cluster.LOCK_TIMEOUT.multipliedBy(3).toNanos(),
+                "answered in " + Measurements.millis(elapsed) + " ms");
         MEASURED.record("lock holder SIGKILLed after the server rotated: time to the clean 401 session_expired",
                 Measurements.millis(elapsed), "ms");
     }

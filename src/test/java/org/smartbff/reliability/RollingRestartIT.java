@@ -27,8 +27,8 @@ class RollingRestartIT {
         try (Cluster cluster = Cluster.start("rolling-restart")
                 .with("quarkus.shutdown.delay", SHUTDOWN_DELAY.toSeconds() + "S")
                 .with("quarkus.shutdown.timeout", SHUTDOWN_TIMEOUT.toSeconds() + "S")) {
-            String[] names = {"a", "b"};
-            int[] ports = {Processes.freePort(), Processes.freePort()};
+            String[] names = { "a", "b" };
+            int[] ports = { Processes.freePort(), Processes.freePort() };
             AtomicReferenceArray<Replica> replicas = new AtomicReferenceArray<>(2);
             for (int i = 0; i < 2; i++) {
                 replicas.set(i, cluster.startReplica(names[i], ports[i]));
@@ -52,13 +52,15 @@ class RollingRestartIT {
                     int exit = old.awaitExit(SHUTDOWN_DELAY.plus(SHUTDOWN_TIMEOUT).plusSeconds(10));
                     long exited = System.nanoTime() - termAt;
                     assertTrue(exit == 0 || exit == 143, old.name() + " exit code after SIGTERM: " + exit); // 143: the JVM's code for SIGTERM
-                    MEASURED.record("replica " + old.name() + ": SIGTERM to readiness DOWN", Measurements.millis(notReady), "ms");
+                    MEASURED.record("replica " + old.name() + ": SIGTERM to readiness DOWN", Measurements.millis(notReady),
+                            "ms");
                     MEASURED.record("replica " + old.name() + ": SIGTERM to exit (shutdown delay "
                             + SHUTDOWN_DELAY.toMillis() + " ms)", Measurements.millis(exited), "ms");
                     awaitMoreCalls(load, 20);
                     long startAt = System.nanoTime();
                     replicas.set(i, cluster.startReplica(names[i] + "-restarted", ports[i]));
-                    MEASURED.record("replica " + names[i] + ": restart to ready", Measurements.millis(System.nanoTime() - startAt), "ms");
+                    MEASURED.record("replica " + names[i] + ": restart to ready",
+                            Measurements.millis(System.nanoTime() - startAt), "ms");
                     awaitMoreCalls(load, 60);
                 }
                 outcomes = load.stop();

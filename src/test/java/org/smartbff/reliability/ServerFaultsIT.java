@@ -107,7 +107,8 @@ class ServerFaultsIT {
                 }
                 long elapsed = System.nanoTime() - start;
                 if (fault == FhirFault.SLOW) {
-                    assertTrue(elapsed < Cluster.UPSTREAM_TIMEOUT.multipliedBy(3).toNanos(), Measurements.millis(elapsed) + " ms");
+                    assertTrue(elapsed < Cluster.UPSTREAM_TIMEOUT.multipliedBy(3).toNanos(),
+                            Measurements.millis(elapsed) + " ms");
                 }
                 if (i == 0) {
                     MEASURED.record("FHIR server " + fault + ": " + outcome + " after", Measurements.millis(elapsed), "ms");

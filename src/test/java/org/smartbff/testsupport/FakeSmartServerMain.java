@@ -1,15 +1,15 @@
 package org.smartbff.testsupport;
 
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 import org.smartbff.testsupport.fake.FakeSmartServer;
@@ -27,13 +27,15 @@ import com.sun.net.httpserver.HttpServer;
  *     [--refresh-tokens single-use-grants] [--record-requests false]
  * </pre>
  *
- * <p>{@code --refresh-tokens single-use-grants} turns on {@link FakeSmartServer#grantsMode(boolean)} (a grant per
+ * <p>
+ * {@code --refresh-tokens single-use-grants} turns on {@link FakeSmartServer#grantsMode(boolean)} (a grant per
  * login, a replayed refresh token revokes its grant); {@code --record-requests false} keeps counters only, for a long
  * soak. {@code POST http://127.0.0.1:<stats-port>/control?token-fault=HANG_UP&fhir-fault=NONE} sets the faults of
  * {@link FakeSmartServer.TokenFault} and {@link FakeSmartServer.FhirFault} and the lifetime of the access tokens issued
  * from then on ({@code access-token-lifetime=2s}); any parameter may be left out.
  *
- * <p>{@code GET http://127.0.0.1:<stats-port>/stats} answers {@code {"tokenRequests":n,"refreshGrants":n,
+ * <p>
+ * {@code GET http://127.0.0.1:<stats-port>/stats} answers {@code {"tokenRequests":n,"refreshGrants":n,
  * "requests":n}}: token endpoint calls, successful refresh grants, and every request the fake has seen. The fake's
  * own endpoints stay exactly those of the tests ({@code /oauth/authorize}, {@code /oauth/token}, {@code /oauth/jwks},
  * ...); the stats live on their own port so they never mix with what smart-bff calls.

@@ -2,9 +2,9 @@ package org.smartbff.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +19,9 @@ class FakeSmartServerMainTest {
     @Test
     void parsesEveryOption() {
         FakeSmartServerMain.Options o = FakeSmartServerMain.parse(new String[] {
-            "--port", "18443", "--stats-port", "18444", "--access-token-lifetime", "3s",
-            "--accept-audience", "http://127.0.0.1:1/fhir", "--accept-audience", "http://127.0.0.1:1/r/fhir",
-            "--ready-file", "/tmp/fake.json", "--refresh-tokens", "single-use-grants", "--record-requests", "false"});
+                "--port", "18443", "--stats-port", "18444", "--access-token-lifetime", "3s",
+                "--accept-audience", "http://127.0.0.1:1/fhir", "--accept-audience", "http://127.0.0.1:1/r/fhir",
+                "--ready-file", "/tmp/fake.json", "--refresh-tokens", "single-use-grants", "--record-requests", "false" });
         assertEquals(18443, o.port());
         assertEquals(18444, o.statsPort());
         assertEquals(Duration.ofSeconds(3), o.accessTokenLifetime());
@@ -44,10 +44,10 @@ class FakeSmartServerMainTest {
 
     @Test
     void refusesUnknownOptionsAndMissingValues() {
-        assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.parse(new String[] {"--nope", "1"}));
-        assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.parse(new String[] {"--port"}));
+        assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.parse(new String[] { "--nope", "1" }));
+        assertThrows(IllegalArgumentException.class, () -> FakeSmartServerMain.parse(new String[] { "--port" }));
         assertThrows(IllegalArgumentException.class,
-                () -> FakeSmartServerMain.parse(new String[] {"--refresh-tokens", "sometimes"}));
+                () -> FakeSmartServerMain.parse(new String[] { "--refresh-tokens", "sometimes" }));
     }
 
     @Test

@@ -1,14 +1,14 @@
 package org.smartbff.testsupport;
 
-import java.io.DataInputStream;
-import java.util.List;
 import java.io.BufferedReader;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import redis.embedded.RedisServer;
 

@@ -1,10 +1,10 @@
 package org.smartbff.unit;
 
-import java.net.URI;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +55,8 @@ class BrowserInputPropertyTest {
                 URI.create(candidate.replace("%", "%25").replace("#", "%23").replace("\"", "%22")
                         .replace("<", "%3C").replace(">", "%3E").replace("{", "%7B").replace("}", "%7D")
                         .replace("|", "%7C").replace("^", "%5E").replace("`", "%60").replace("[", "%5B")
-                        .replace("]", "%5D"))).getHost(), candidate);
+                        .replace("]", "%5D")))
+                .getHost(), candidate);
     }
 
     @Property(tries = 300, seed = "20261205")
@@ -74,7 +75,8 @@ class BrowserInputPropertyTest {
     @Provide
     Arbitrary<List<Map.Entry<String, String>>> cookieLists() {
         Arbitrary<String> names = Arbitraries.oneOf(Arbitraries.of(SessionCookies.SESSION, SessionCookies.LAUNCH_BINDING,
-                "__Host-smart-bff-session2", "_ga", "x"), Arbitraries.strings().withChars("abc-_").ofMinLength(1).ofMaxLength(8));
+                "__Host-smart-bff-session2", "_ga", "x"),
+                Arbitraries.strings().withChars("abc-_").ofMinLength(1).ofMaxLength(8));
         // RFC 6265 cookie-octets: no space, '"', ',', ';' or '\'.
         Arbitrary<String> values = Arbitraries.strings().withCharRange('!', '~').ofMaxLength(50)
                 .map(v -> v.replaceAll("[\",;\\\\]", ""));

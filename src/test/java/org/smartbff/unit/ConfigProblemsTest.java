@@ -1,14 +1,11 @@
 package org.smartbff.unit;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.quarkus.runtime.configuration.MemorySize;
-import io.quarkus.runtime.configuration.MemorySizeConverter;
-import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.smartbff.config.ConfigProblems;
 import org.smartbff.config.SmartBffConfig;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -69,7 +69,8 @@ class ConfigProblemsTest {
         noKey.put("smart-bff.session.encryption-key", null);
         String problem = onlyProblem(noKey);
         assertTrue(problem.contains("smart-bff.session.encryption-key is not set"), problem);
-        assertTrue(problem.contains("SMART_BFF_SESSION_ENCRYPTION_KEY") && problem.contains("openssl rand -base64 32"), problem);
+        assertTrue(problem.contains("SMART_BFF_SESSION_ENCRYPTION_KEY") && problem.contains("openssl rand -base64 32"),
+                problem);
     }
 
     @Test

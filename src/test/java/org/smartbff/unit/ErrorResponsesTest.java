@@ -8,12 +8,12 @@ import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-import org.smartbff.web.ErrorResponses;
-
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
+import org.junit.jupiter.api.Test;
+import org.smartbff.web.ErrorResponses;
 
 class ErrorResponsesTest {
 

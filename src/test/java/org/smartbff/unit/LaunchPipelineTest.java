@@ -89,7 +89,7 @@ class LaunchPipelineTest {
         }).await().atMost(WAIT);
         pipeline.callback(() -> Uni.createFrom().item(() -> {
             clock.advance(Duration.ofMillis(700));
-            return LaunchOutcome.<LaunchCompleted>refused(new LaunchFailure.BindingMismatch());
+            return LaunchOutcome.<LaunchCompleted> refused(new LaunchFailure.BindingMismatch());
         })).await().atMost(WAIT);
         try (Captured ignored = new Captured()) {
             assertThrows(UnexpectedLaunchFailure.class, () -> pipeline.start(Kind.EHR, () -> {

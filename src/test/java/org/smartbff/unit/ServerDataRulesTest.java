@@ -46,7 +46,9 @@ class ServerDataRulesTest {
             "Practitioner/../../x", "../Practitioner/1", "Practitioner/1/_history/2", "data:text/html,Patient/1",
             "https://user@ehr.example/Practitioner/1", "https://ehr.example/Practitioner/1?x=1",
             "https://ehr.example/Practitioner/1#x", "ftp://ehr.example/Practitioner/1", "//ehr.example/Practitioner/1",
-            "https:///Practitioner/1", "Practitioner/1 ", "Practitioner/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "https://ehr.example/Practitioner/é" })
+            "https:///Practitioner/1", "Practitioner/1 ",
+            "Practitioner/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "https://ehr.example/Practitioner/é" })
     void other_fhir_users_are_refused(String fhirUser) {
         assertFalse(FhirReferences.isFhirUser(fhirUser), fhirUser);
     }

@@ -34,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * such a byte are the patterns compared, and most comparisons fail on the next byte or two. A chunk without a match
  * comes back as {@link Output.Pass}: "send the first n bytes of what you gave me as they are", so the caller sends its
  * own buffer (or a slice of it, when the tail is held back) without a copy. A chunk with matches costs one bulk copy
- * of the unchanged runs plus the replacements into one new array ({@link Output.Rewritten}). When the previous chunk ended with the beginning of a possible match (at most the longest pattern
+ * of the unchanged runs plus the replacements into one new array ({@link Output.Rewritten}). When the previous chunk ended with
+ * the beginning of a possible match (at most the longest pattern
  * length, in bytes, is held back), the held bytes and the new chunk are joined into one array first: one more copy,
  * for that chunk only. Nothing is allocated per byte, and memory does not grow with the body.
  *

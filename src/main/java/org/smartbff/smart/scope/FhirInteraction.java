@@ -35,7 +35,8 @@ public enum FhirInteraction {
     public boolean searches() {
         return switch (this) {
             case SEARCH_TYPE, SEARCH_SYSTEM, SEARCH_COMPARTMENT, CONDITIONAL_CREATE, CONDITIONAL_UPDATE,
-                    CONDITIONAL_PATCH, CONDITIONAL_DELETE -> true;
+                    CONDITIONAL_PATCH, CONDITIONAL_DELETE ->
+                true;
             default -> false;
         };
     }
@@ -44,7 +45,8 @@ public enum FhirInteraction {
     public boolean writes() {
         return switch (this) {
             case CREATE, CONDITIONAL_CREATE, UPDATE, CONDITIONAL_UPDATE, PATCH, CONDITIONAL_PATCH, DELETE,
-                    CONDITIONAL_DELETE -> true;
+                    CONDITIONAL_DELETE ->
+                true;
             default -> false;
         };
     }

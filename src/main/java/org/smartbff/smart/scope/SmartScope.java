@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * One SMART resource scope, v1 or v2, e.g. {@code patient/Observation.rs},
- * {@code user/*.read} or {@code patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory}.
+ * {@code user/*.read} or
+ * {@code patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory}.
  *
  * <p>
  * Grammar (SMART App Launch 2.2, "FHIR Resource Scope Syntax"): {@code (patient|user|system) / (Type|*) . suffix}

@@ -161,7 +161,8 @@ class SmartScopeTest {
             "patient/Observation.rs?", "patient/Observation.rs?category", "patient/Observation.rs?category=",
             "patient/Observation.rs?=laboratory", "patient/Observation.rs?category=a&", "patient/Observation.rs?&category=a",
             "patient/Observation.rs?category=a&&status=final", "patient/Observation.rs?cat egory=a",
-            "patient/Observation.rs?category=%zz", "patient/Observation.rs?category=%4", "patient/Observation.rs?category=%C3%28",
+            "patient/Observation.rs?category=%zz", "patient/Observation.rs?category=%4",
+            "patient/Observation.rs?category=%C3%28",
             "patient/Observation.rs?categ%6Fry=a",
             // The constraint syntax is v2 only
             "patient/Observation.read?category=laboratory", "user/*.*?category=laboratory",

@@ -1,20 +1,22 @@
 package org.smartbff.testsupport.fake;
 
+import java.nio.charset.StandardCharsets;
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Streams a FHIR searchset Bundle of exactly N MiB, generated on the fly, so that a proxy's
  * streaming and memory behaviour can be tested with responses far larger than anyone would hold in memory.
  *
- * <p>The bundle is written in {@link #CHUNK_BYTES} writes and only while the response's write queue has room;
+ * <p>
+ * The bundle is written in {@link #CHUNK_BYTES} writes and only while the response's write queue has room;
  * when it is full the writer waits for the drain handler. At most one chunk plus one entry exists at a time.
  * The exact size is reached by padding with JSON whitespace before the closing {@code ]}, so the body is always
  * valid JSON. Entries are Observations whose {@code fullUrl} is {@code <fhirBase>/Observation/<n>}, n from 1.
  *
- * <p>Confined to the event loop of the response: every method runs there, so no locking is needed.
+ * <p>
+ * Confined to the event loop of the response: every method runs there, so no locking is needed.
  */
 final class BigBundleWriter {
 
@@ -37,7 +39,7 @@ final class BigBundleWriter {
      * @param onBackPressure called each time the writer has to wait for the write queue to drain
      */
     BigBundleWriter(HttpServerResponse response, String fhirBase, String patientId, int mebibytes,
-                    Runnable onBackPressure) {
+            Runnable onBackPressure) {
         if (mebibytes < 1) {
             throw new IllegalArgumentException("at least 1 MiB, not " + mebibytes);
         }

@@ -1,13 +1,13 @@
 package org.smartbff.testsupport.fake;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
@@ -19,24 +19,27 @@ import org.jose4j.jwt.NumericDate;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.lang.JoseException;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Checks an RFC 7523 client assertion ({@code private_key_jwt}, SMART "asymmetric client authentication") as a
  * strict authorization server would.
  *
- * <p>The client's JWK Set is fetched anew for every assertion, so a test can rotate the client's keys and see the
+ * <p>
+ * The client's JWK Set is fetched anew for every assertion, so a test can rotate the client's keys and see the
  * effect at the next token request. The fetch uses a Vert.x {@link HttpClient} and is fully asynchronous: the fake
  * has a single event loop, and the JWKS may even be served by a process that is itself waiting on the fake.
  * Signature and claim checks are short CPU work and run on the event loop after the fetch.
  *
- * <p>What it checks: header {@code alg} is RS384 or ES384; header {@code kid} names a signing key of the
+ * <p>
+ * What it checks: header {@code alg} is RS384 or ES384; header {@code kid} names a signing key of the
  * matching type in the JWKS, and that key verifies the signature; {@code iss} and {@code sub} are the client id;
  * {@code aud} is the token endpoint URL; {@code exp} is in the future and at most five minutes (plus
  * {@link #LEEWAY_SECONDS}) away; {@code nbf}, when present, has passed; {@code jti} is present. Whether the
@@ -116,7 +119,7 @@ final class ClientAssertionVerifier {
     }
 
     private static Result checkOrThrow(String assertion, String jwksJson, String clientId, String tokenEndpoint,
-                                       Instant now) throws JoseException, InvalidJwtException, MalformedClaimException {
+            Instant now) throws JoseException, InvalidJwtException, MalformedClaimException {
         JsonArray keys = new JsonObject(jwksJson).getJsonArray("keys");
         if (keys == null) {
             return Result.rejected("the client's JWK Set has no keys array");

@@ -83,14 +83,16 @@ final class ClientAuthentication {
                     return "client_id in the body differs from the Basic credentials";
                 }
                 return Identity.CLIENT_ID.equals(credentials[0]) && secretMatches(credentials[1])
-                        ? null : "client_secret_basic: wrong client id or secret";
+                        ? null
+                        : "client_secret_basic: wrong client id or secret";
             }
             case CLIENT_SECRET_POST: {
                 if (r.header("authorization") != null || form.containsKey("client_assertion")) {
                     return "client_secret_post: use exactly one authentication method (no Authorization header)";
                 }
                 return Identity.CLIENT_ID.equals(form.get("client_id")) && secretMatches(form.get("client_secret"))
-                        ? null : "client_secret_post: client_id and client_secret in the body are wrong or missing";
+                        ? null
+                        : "client_secret_post: client_id and client_secret in the body are wrong or missing";
             }
             default:
                 throw new IllegalStateException("not a form-checked mode: " + mode);
@@ -146,7 +148,7 @@ final class ClientAuthentication {
             }
             return new String[] {
                     URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
-                    URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8)};
+                    URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8) };
         } catch (IllegalArgumentException e) {
             return null; // not base64, or a raw '%' that is not an escape: the client did not urlencode
         }

@@ -15,8 +15,7 @@ final class Discovery {
 
     static final String WELL_KNOWN_PATH = "/fhir/.well-known/smart-configuration";
     static final String METADATA_PATH = "/fhir/metadata";
-    private static final String OAUTH_URIS_EXTENSION =
-            "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
+    private static final String OAUTH_URIS_EXTENSION = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
 
     private final Identity identity;
     DiscoveryMode mode = DiscoveryMode.WELL_KNOWN;

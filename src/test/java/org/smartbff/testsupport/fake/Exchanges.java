@@ -20,7 +20,8 @@ import io.vertx.core.http.HttpVersion;
  * Carries out an {@link Outcome} on the event loop, and keeps the requests left unanswered (stalled paths, slow FHIR
  * calls, held grants) until they are released, at the latest when the fake closes.
  *
- * <p>Why answer them rather than just drop them: a client whose connection drops before any response retries an
+ * <p>
+ * Why answer them rather than just drop them: a client whose connection drops before any response retries an
  * idempotent request at once (the JDK client does), and a connection that arrives while Vert.x 4 is closing the server
  * makes Netty log a "Failed to register an accepted channel" stack trace.
  */
@@ -109,7 +110,7 @@ final class Exchanges {
             released = parked.stream().filter(waiting -> which.test(waiting.request().path())).toList();
             parked.removeAll(released);
         }
-        return Future.join(released.stream().map(Exchanges::release).toList()).<Void>mapEmpty().otherwiseEmpty();
+        return Future.join(released.stream().map(Exchanges::release).toList()).<Void> mapEmpty().otherwiseEmpty();
     }
 
     /**
@@ -134,7 +135,7 @@ final class Exchanges {
                 late = List.copyOf(lateReleases);
             }
             return Future.join(late);
-        }).compose(ignored -> parkedNow).<Void>mapEmpty().otherwiseEmpty();
+        }).compose(ignored -> parkedNow).<Void> mapEmpty().otherwiseEmpty();
     }
 
     /** 503 with {@code Connection: close} on the request's own event loop; completes however that went. */

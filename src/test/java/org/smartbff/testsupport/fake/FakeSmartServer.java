@@ -38,22 +38,26 @@ import io.vertx.core.json.JsonObject;
 /**
  * A fake SMART on FHIR authorization server and FHIR server for integration tests.
  *
- * <p>It speaks real HTTP (its own Vert.x instance, bound to 127.0.0.1) and signs real RS256 JWTs with a key pair
+ * <p>
+ * It speaks real HTTP (its own Vert.x instance, bound to 127.0.0.1) and signs real RS256 JWTs with a key pair
  * generated at start, so the code under test exercises its genuine HTTP client, discovery, PKCE and JWT validation
  * paths rather than mocks.
  *
- * <p>By default it is a well-behaved SMART App Launch 2 server for a public client. Knobs make it behave like the less
+ * <p>
+ * By default it is a well-behaved SMART App Launch 2 server for a public client. Knobs make it behave like the less
  * tidy servers found in the wild (discovery only via the CapabilityStatement, relative endpoint URLs, id tokens without
  * {@code kid}, {@code aud} or {@code nonce}, non-rotating refresh tokens, an outage), require confidential client
  * authentication ({@link ClientAuth}), or fail ({@link TokenFault}, {@link FhirFault}). {@link #reset()} restores
  * every knob.
  *
- * <p>This class is the fake's face: its lifecycle, knobs and observations. The endpoints are the package's other
+ * <p>
+ * This class is the fake's face: its lifecycle, knobs and observations. The endpoints are the package's other
  * classes ({@link Discovery}, {@link AuthorizationEndpoint}, {@link TokenEndpoint} with {@link ClientAuthentication}
  * and {@link Tokens}, {@link IdTokens}, {@link FhirEndpoint} with {@link Searches}); {@link Exchanges} carries out what
  * they decide.
  *
- * <p>Thread-safety: request handling runs on the Vert.x event loop while tests read the state and turn the knobs from
+ * <p>
+ * Thread-safety: request handling runs on the Vert.x event loop while tests read the state and turn the knobs from
  * their own threads, so every piece of mutable state is guarded by {@link #lock}, the endpoints' included. A request
  * is recorded and answered (as an {@link Outcome}) inside one critical section; the bytes are written outside it. The
  * one exception is {@code private_key_jwt}: the client's JWKS is fetched between two critical sections,

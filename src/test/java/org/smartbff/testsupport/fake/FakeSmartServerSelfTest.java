@@ -248,7 +248,8 @@ class FakeSmartServerSelfTest {
         impostor.setKeyId("rsa-1");
         try (JwksHost host = new JwksHost(key)) {
             server.clientAuth(ClientAuth.PRIVATE_KEY_JWT).clientJwksUrl(host.url());
-            String good = assertion(key, "RS384", c -> { });
+            String good = assertion(key, "RS384", c -> {
+            });
             HttpResponse<String> login = codeExchange(assertionParams(good), null);
             assertEquals(200, login.statusCode(), login.body());
             assertEquals(server.tokenEndpoint(), server.verifiedClientAssertions().get(0).get("aud"));
@@ -258,8 +259,10 @@ class FakeSmartServerSelfTest {
             long now = NumericDate.now().getValue();
             Map<String, String> flaws = new LinkedHashMap<>();
             flaws.put(good, "replay");
-            flaws.put(assertion(key, "RS256", c -> { }), "alg must be RS384 or ES384");
-            flaws.put(assertion(impostor, "RS384", c -> { }), "signature does not verify");
+            flaws.put(assertion(key, "RS256", c -> {
+            }), "alg must be RS384 or ES384");
+            flaws.put(assertion(impostor, "RS384", c -> {
+            }), "signature does not verify");
             flaws.put(assertion(key, "RS384", c -> c.setAudience(server.issuer())), "aud must be the token endpoint");
             flaws.put(assertion(key, "RS384", c -> c.setExpirationTime(NumericDate.fromSeconds(now - 1))),
                     "not in the future");
@@ -270,7 +273,8 @@ class FakeSmartServerSelfTest {
             // The JWKS answer is held back: the fake must still serve other requests meanwhile.
             host.holdResponses();
             CompletableFuture<HttpResponse<String>> held = http.sendAsync(formRequest(server.tokenEndpoint(),
-                    refreshParams(refreshToken, assertion(key, "RS384", c -> { })), null),
+                    refreshParams(refreshToken, assertion(key, "RS384", c -> {
+                    })), null),
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(host.awaitFetch(Duration.ofSeconds(10)), "the fake fetched the client's JWKS");
             assertEquals(200, get(wellKnownUrl(), null).statusCode());
@@ -573,7 +577,7 @@ class FakeSmartServerSelfTest {
         private volatile CountDownLatch release = new CountDownLatch(0);
 
         JwksHost(PublicJsonWebKey key) throws IOException {
-            byte[] document = new JsonWebKeySet(List.<JsonWebKey>of(key))
+            byte[] document = new JsonWebKeySet(List.<JsonWebKey> of(key))
                     .toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY).getBytes(StandardCharsets.UTF_8);
             httpServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             httpServer.createContext("/jwks.json", exchange -> {
