@@ -104,8 +104,21 @@ public final class RefreshPolicy {
         if (lifetime == null) {
             return skew;
         }
-        Duration share = lifetime.dividedBy(LIFETIME_DIVISOR);
+        Duration share = fifth(lifetime);
         return share.compareTo(skew) < 0 ? share : skew;
+    }
+
+    /**
+     * {@code lifetime.dividedBy(LIFETIME_DIVISOR)}, rounded the same way (towards zero), in long arithmetic:
+     * Duration.dividedBy goes through BigDecimal, and this runs on every proxied call (it showed in the bench's CPU
+     * profile). Floor division, then one nanosecond towards zero for an inexact negative; the remainder's nanoseconds
+     * stay below 5 × 10^9, so nothing overflows for any Duration.
+     */
+    static Duration fifth(Duration lifetime) {
+        long seconds = lifetime.getSeconds();
+        long restNanos = Math.floorMod(seconds, LIFETIME_DIVISOR) * 1_000_000_000L + lifetime.getNano();
+        Duration floor = Duration.ofSeconds(Math.floorDiv(seconds, LIFETIME_DIVISOR), restNanos / LIFETIME_DIVISOR);
+        return seconds < 0 && restNanos % LIFETIME_DIVISOR != 0 ? floor.plusNanos(1) : floor;
     }
 
     /** From when a refresh is due; null when never (the expiry is unknown). */
