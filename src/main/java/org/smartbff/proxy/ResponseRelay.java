@@ -1,7 +1,12 @@
 package org.smartbff.proxy;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.smartbff.proxy.rewrite.StreamingUrlRewriter;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -74,23 +79,31 @@ final class ResponseRelay {
     }
 
     /**
-     * A small body announced with its length (most reads: a resource, a page of a search) is taken whole, rewritten and
-     * sent with a Content-Length in one write: no chunk framing, and one socket write instead of two or more.
+     * A small body announced with its length (most reads: a resource, a page of a search) is rewritten chunk by chunk
+     * as it comes and sent with a Content-Length in one write: no chunk framing, and one socket write instead of two or
+     * more. The rewritten pieces are gathered, not copied into one array: unchanged chunks are the upstream's own
+     * buffers, and the socket write takes them all at once.
      */
     private static void rewriteWhole(HttpClientResponse upstream, HttpServerResponse response,
             RewritingBuffers rewriter) {
-        upstream.body().onSuccess(body -> {
-            Buffer out = rewriter.feed(body);
-            Buffer rest = rewriter.finish();
-            if (rest.length() > 0) {
-                out = Buffer.buffer(out.length() + rest.length()).appendBuffer(out).appendBuffer(rest);
-            }
+        List<ByteBuf> pieces = new ArrayList<>(4);
+        upstream.handler(chunk -> add(pieces, rewriter.feed(chunk)));
+        upstream.exceptionHandler(failure -> response.reset());
+        upstream.endHandler(ignored -> {
+            add(pieces, rewriter.finish());
             if (!response.closed()) {
-                response.putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(out.length()));
-                response.end(out);
+                ByteBuf body = pieces.size() == 1 ? pieces.get(0) : Unpooled.wrappedBuffer(pieces.toArray(ByteBuf[]::new));
+                response.putHeader(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+                response.end(Buffer.buffer(body));
             }
-        }).onFailure(failure -> response.reset());
+        });
         response.closeHandler(ignored -> upstream.request().reset());
+    }
+
+    private static void add(List<ByteBuf> pieces, Buffer piece) {
+        if (piece.length() > 0) {
+            pieces.add(piece.getByteBuf());
+        }
     }
 
     /** The Content-Length the FHIR server announced, or {@link Long#MAX_VALUE} when it did not (or not readably). */

@@ -135,6 +135,26 @@ class ProxyEdgesTest {
                 "the second page has other entries");
     }
 
+    /**
+     * A small Bundle with its length, which the server writes 13 bytes at a time: the proxy reads it in many chunks, and
+     * every URL in it is cut across two of them. It comes out whole, with every URL rewritten and a Content-Length
+     * that is its length after the rewriting.
+     */
+    @Test
+    void a_small_body_that_arrives_in_pieces_is_rewritten_and_sent_with_its_new_length() {
+        String search = "/fhir/Observation?patient=" + fake.patientId() + "&_count=5";
+        Response whole = spa().when().get(search);
+        Response pieces = spa().when().get(search + "&_fake=dribble");
+        assertEquals(200, pieces.statusCode(), pieces.asString());
+        byte[] body = pieces.asByteArray();
+        assertEquals(Integer.toString(body.length), pieces.header("Content-Length"), "the rewritten length");
+        assertEquals(null, pieces.header("Transfer-Encoding"));
+        String text = pieces.asString();
+        assertFalse(text.contains(fake.fhirBase()), "no upstream URL is left");
+        assertEquals(whole.jsonPath().getList("entry.fullUrl"), pieces.jsonPath().getList("entry.fullUrl"));
+        assertTrue(pieces.jsonPath().getString("entry[0].fullUrl").startsWith(publicUrl + "/fhir/Observation/"));
+    }
+
     @Test
     void an_access_token_the_server_rejects_is_refreshed_once_and_the_call_replayed() {
         String rejected = fake.issuedAccessTokens().iterator().next();

@@ -30,8 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code &amp;}-escaped forms and is out of scope.
  *
  * <p>
- * <b>Cost model.</b> Each chunk is scanned once with a tight loop looking for the first byte of the patterns; only at
- * such a byte are the patterns compared, and most comparisons fail on the next byte or two. A chunk without a match
+ * <b>Cost model.</b> Each chunk is scanned once, Horspool's way: a window as long as the shorter pattern is looked at
+ * by its last byte only, and a byte that no pattern has near its end moves the window on by up to its whole length
+ * (JSON is mostly such bytes), so most bytes of a body are never read. Only where the last byte and the first byte
+ * both fit are the patterns compared. The last few bytes of a chunk, where a window no longer fits, are looked at
+ * one by one for the first byte of a pattern, as a match may begin there and end in the next chunk. A chunk without a match
  * comes back as {@link Output.Pass}: "send the first n bytes of what you gave me as they are", so the caller sends its
  * own buffer (or a slice of it, when the tail is held back) without a copy. A chunk with matches costs one bulk copy
  * of the unchanged runs plus the replacements into one new array ({@link Output.Rewritten}). When the previous chunk ended with
@@ -77,6 +80,13 @@ public final class StreamingUrlRewriter {
     /** First bytes of the patterns, for the scan; the same when there is only one pattern. */
     private final byte first0;
     private final byte first1;
+    /** The scan's window: the length of the shorter pattern. */
+    private final int window;
+    /** The last byte of each pattern's first {@link #window} bytes. */
+    private final byte windowLast0;
+    private final byte windowLast1;
+    /** How far the window may move when its last byte is {@code b}: {@code shifts[b & 0xff]} (Horspool's table). */
+    private final int[] shifts;
 
     /** Bytes held back from the previous chunk: the beginning of a possible match. */
     private final byte[] held;
@@ -95,6 +105,10 @@ public final class StreamingUrlRewriter {
         replacements = spellings.replacements();
         first0 = patterns[0][0];
         first1 = patterns[patterns.length - 1][0];
+        window = spellings.window();
+        windowLast0 = patterns[0][window - 1];
+        windowLast1 = patterns[patterns.length - 1][window - 1];
+        shifts = spellings.shifts();
         held = new byte[patterns[patterns.length - 1].length];
     }
 
@@ -102,7 +116,38 @@ public final class StreamingUrlRewriter {
      * The byte patterns and replacements of a pair of bases, made once per FHIR server rather than once per response
      * (a rewriter is made for every JSON response, most of them small).
      */
-    private record Spellings(String upstreamBase, String publicBase, byte[][] patterns, byte[][] replacements) {
+    private record Spellings(String upstreamBase, String publicBase, byte[][] patterns, byte[][] replacements,
+            int window, int[] shifts) {
+
+        Spellings(String upstreamBase, String publicBase, byte[][] patterns, byte[][] replacements) {
+            this(upstreamBase, publicBase, patterns, replacements, shortest(patterns), shifts(patterns));
+        }
+
+        private static int shortest(byte[][] patterns) {
+            int shortest = Integer.MAX_VALUE;
+            for (byte[] pattern : patterns) {
+                shortest = Math.min(shortest, pattern.length);
+            }
+            return shortest;
+        }
+
+        /**
+         * For each byte value, the distance from its last place among the first {@code window - 1} bytes of any
+         * pattern to the window's end; the whole window for a byte that is not there. A window whose last byte is
+         * {@code b} can then move on by {@code shifts[b]} without passing a position where a pattern could start.
+         */
+        private static int[] shifts(byte[][] patterns) {
+            int window = shortest(patterns);
+            int[] shifts = new int[256];
+            Arrays.fill(shifts, window);
+            for (byte[] pattern : patterns) {
+                for (int i = 0; i < window - 1; i++) {
+                    int b = pattern[i] & 0xff;
+                    shifts[b] = Math.min(shifts[b], window - 1 - i);
+                }
+            }
+            return shifts;
+        }
 
         private static final Map<String, Spellings> BY_UPSTREAM = new ConcurrentHashMap<>();
 
@@ -245,11 +290,25 @@ public final class StreamingUrlRewriter {
         }
     }
 
-    /** The first index in {@code [from, end)} holding the first byte of a pattern, or {@code end}. */
+    /**
+     * The first index in {@code [from, end)} where a pattern may start, or {@code end}. Where a whole window fits, a
+     * candidate has a pattern's first byte and, a window further on, that window's last byte; positions skipped by the
+     * table cannot begin a pattern (the byte at the window's end rules each of them out). In the last bytes, every
+     * position with a pattern's first byte is a candidate: the rest of the match may still be coming.
+     */
     private int nextCandidate(byte[] bytes, int from, int end) {
         byte a = first0;
         byte b = first1;
-        for (int i = from; i < end; i++) {
+        int last = window - 1;
+        int i = from;
+        while (i + last < end) {
+            byte c = bytes[i + last];
+            if ((c == windowLast0 || c == windowLast1) && (bytes[i] == a || bytes[i] == b)) {
+                return i;
+            }
+            i += shifts[c & 0xff];
+        }
+        for (; i < end; i++) {
             byte c = bytes[i];
             if (c == a || c == b) {
                 return i;

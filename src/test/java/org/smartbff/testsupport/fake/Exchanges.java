@@ -1,6 +1,8 @@
 package org.smartbff.testsupport.fake;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -62,6 +65,12 @@ final class Exchanges {
             response.setStatusCode(reply.status());
             reply.headers().forEach(response::putHeader);
             response.end(reply.body() == null ? "" : reply.body());
+        } else if (outcome instanceof Outcome.Dribbled dribbled) {
+            byte[] body = dribbled.reply().body().getBytes(StandardCharsets.UTF_8);
+            response.setStatusCode(dribbled.reply().status());
+            dribbled.reply().headers().forEach(response::putHeader);
+            response.putHeader("Content-Length", Integer.toString(body.length));
+            dribble(response, body, 0, dribbled.pieceBytes());
         } else if (outcome instanceof Outcome.BigBundle big) {
             response.setStatusCode(200);
             big.headers().forEach(response::putHeader);
@@ -85,6 +94,18 @@ final class Exchanges {
                     .write("{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{\"resource\":")
                     .onComplete(ar -> req.connection().close());
         }
+    }
+
+    /** Writes {@code body} from {@code from} on, one piece per millisecond; ends the response after the last. */
+    private static void dribble(HttpServerResponse response, byte[] body, int from, int pieceBytes) {
+        int to = Math.min(body.length, from + pieceBytes);
+        Buffer piece = Buffer.buffer(Arrays.copyOfRange(body, from, to));
+        if (to == body.length) {
+            response.end(piece);
+            return;
+        }
+        response.write(piece).onSuccess(written -> Vertx.currentContext().owner()
+                .setTimer(1, timer -> dribble(response, body, to, pieceBytes)));
     }
 
     private void park(HttpServerRequest req) {

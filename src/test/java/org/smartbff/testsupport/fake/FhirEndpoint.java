@@ -18,6 +18,8 @@ final class FhirEndpoint {
 
     static final String REDIRECT_TARGET = "https://elsewhere.example/steal";
     private static final int MAX_BIG_MEBIBYTES = 4096;
+    /** {@code _fake=dribble}: a search's Bundle written this many bytes at a time. */
+    private static final int DRIBBLE_PIECE_BYTES = 13;
 
     private final Identity identity;
     private final Tokens tokens;
@@ -94,6 +96,10 @@ final class FhirEndpoint {
         }
         Outcome.Reply search = searches.search(path.substring(Math.min(path.length(), "/fhir/".length())), r.query(),
                 query);
+        if (search != null && "dribble".equals(fake)) {
+            // Pieces shorter than the base URL: every URL in the body is cut somewhere.
+            return new Outcome.Dribbled(search, DRIBBLE_PIECE_BYTES);
+        }
         return search != null ? search : notSupported(r);
     }
 

@@ -25,6 +25,13 @@ sealed interface Outcome {
         }
     }
 
+    /**
+     * {@code reply} with its Content-Length, its body written {@code pieceBytes} at a time with a short pause between
+     * pieces, so that the proxy reads it in many chunks: a slow link, or a server that flushes as it serialises.
+     */
+    record Dribbled(Reply reply, int pieceBytes) implements Outcome {
+    }
+
     /** A 200 whose body {@link BigBundleWriter} streams. */
     record BigBundle(Map<String, String> headers, int mebibytes) implements Outcome {
     }
