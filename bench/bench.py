@@ -667,6 +667,7 @@ def bench(tmp, started):
         before_fake = json.loads(http_get(fake_r["statsUrl"])[2]) if workload == "refresh" else None
         server = bffs[system].proc.pid if is_bff else nginx.pid
         before_cpu = process_tree_ticks(server) if server else None
+        before_sys = process_tree_ticks(server, kernel_only=True) if server else None
         m = wrk(base + path, CFG["duration"], opts.get("connections", CFG["connections"]), rate=rate,
                 cookies_file=opts.get("cookies"), headers=opts.get("headers", ()), statuses=opts.get("statuses"),
                 timeout=opts.get("timeout", "10s"))
@@ -675,6 +676,8 @@ def bench(tmp, started):
             # nginx (direct and proxy) counts its master and workers, which serve the proxy and the upstream alike.
             m["cpu_us_per_request"] = benchlib.cpu_us_per_request(process_tree_ticks(server) - before_cpu,
                                                                   os.sysconf("SC_CLK_TCK"), m["requests"])
+            m["sys_us_per_request"] = benchlib.cpu_us_per_request(
+                process_tree_ticks(server, kernel_only=True) - before_sys, os.sysconf("SC_CLK_TCK"), m["requests"])
         m.update(workload=workload, system=system, mode=mode, offered=rate or None)
         if is_bff:
             diff = benchlib.commandstats_diff(before_redis, after_redis)
@@ -828,8 +831,8 @@ def bench(tmp, started):
 SYSTEMS_ALL = benchlib.SYSTEMS
 
 
-def process_tree_ticks(pid):
-    """utime+stime of a process and its children (nginx's workers), in clock ticks."""
+def process_tree_ticks(pid, kernel_only=False):
+    """utime+stime (or stime alone) of a process and its children (nginx's workers), in clock ticks."""
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -840,7 +843,7 @@ def process_tree_ticks(pid):
         except OSError:
             continue
         if int(entry) == pid or int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            total += benchlib.cpu_ticks(stat)
+            total += benchlib.cpu_ticks_split(stat)[1] if kernel_only else benchlib.cpu_ticks(stat)
     return total
 
 
@@ -949,7 +952,9 @@ def method_lines():
         "thread (Debian has no wrk2). Latency is measured from the actual send, so it hides coordinated omission: a "
         "system that cannot keep the rate shows a lower req/s than offered rather than a long tail." % CFG["connections"],
         "CPU µs/req = the server's utime+stime from /proc/<pid>/stat over the run ÷ requests (nginx: master and "
-        "workers, which serve both the proxy and the upstream).",
+        "workers, which serve both the proxy and the upstream: nginx as a proxy alone costs about its figure minus "
+        "direct's); 'of it in the kernel' = stime alone, the system calls made on the process's behalf (socket reads "
+        "and writes, epoll), which no user-space change removes.",
         "Each cell is the median over rounds; rounds alternate the systems (direct, nginx, smart-bff, ...) so "
         "drift in the machine hits all of them.",
         "Redis cmds/req = INFO commandstats difference over the run ÷ requests (the bench's own INFO excluded).",

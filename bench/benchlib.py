@@ -286,6 +286,7 @@ def aggregate(measurements):
             "rps_rounds": [m["rps"] for m in ms],
             "redis_per_request": median([m.get("redis_per_request") for m in ms]),
             "cpu_us_per_request": median([m.get("cpu_us_per_request") for m in ms]),
+            "sys_us_per_request": median([m.get("sys_us_per_request") for m in ms]),
             "redis_per_request_steady": median([m.get("redis_per_request_steady") for m in ms]),
             "redis_commands": _sum_dicts([m.get("redis_commands", {}) for m in ms]),
         }
@@ -338,8 +339,14 @@ CHECKS = {
 
 def cpu_ticks(stat_text):
     """utime + stime (clock ticks) from a /proc/<pid>/stat line; the command name may hold spaces and parentheses."""
+    return sum(cpu_ticks_split(stat_text))
+
+
+def cpu_ticks_split(stat_text):
+    """(utime, stime) in clock ticks from a /proc/<pid>/stat line: time in the process's own code and in the kernel on
+    its behalf (system calls: socket reads and writes, epoll)."""
     fields = stat_text.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 def cpu_us_per_request(ticks, ticks_per_second, requests):
@@ -527,13 +534,14 @@ def workload_rows(agg, workload, systems=SYSTEMS):
                 "%d / %d" % (s["non2xx"], s["socket_errors"]),
                 fmt(s["redis_per_request"], 3),
                 fmt(s.get("cpu_us_per_request"), 1),
+                fmt(s.get("sys_us_per_request"), 1),
                 " ".join("%.0f" % r for r in s["rps_rounds"]),
             ])
     return rows
 
 
 WORKLOAD_HEADER = ["system", "mode", "offered req/s", "req/s", "p50 ms", "p90 ms", "p99 ms",
-                   "non-2xx / socket errors", "Redis cmds/req", "CPU µs/req", "req/s per round"]
+                   "non-2xx / socket errors", "Redis cmds/req", "CPU µs/req", "of it in the kernel", "req/s per round"]
 
 
 def ratio_lines(agg, targets):
@@ -550,9 +558,25 @@ def ratio_lines(agg, targets):
                 n = agg[(w, "nginx", mode)]
                 lines.append("%-9s %-10s %-15s/nginx  req/s %.2f   p99 %s ms vs %s ms" % (
                     w, mode, system, r, fmt(b["p99"]), fmt(n["p99"])))
+    cpu = cpu_comparison(agg)
+    if cpu:
+        lines.append(cpu)
     for key, label, value, target, passed in targets:
         lines.append("%-4s %s: %s (target %s)" % (verdict(passed), label, fmt(value), target))
     return lines
+
+
+def cpu_comparison(agg, workload="patient"):
+    """One line: CPU per call of smart-bff and of nginx as a proxy alone (nginx serves the upstream too, so its
+    figure minus direct's), each split into user space and kernel, at saturation. None when a figure is missing."""
+    b, n, d = (agg.get((workload, system, "saturation"), {}) for system in ("smart-bff", "nginx", "direct"))
+    figures = [x.get(k) for x in (b, n, d) for k in ("cpu_us_per_request", "sys_us_per_request")]
+    if any(v is None for v in figures):
+        return None
+    b_all, b_sys, n_all, n_sys, d_all, d_sys = figures
+    p_all, p_sys = n_all - d_all, n_sys - d_sys
+    return ("%s CPU per call, µs (user + kernel): smart-bff %.1f + %.1f = %.1f; nginx as a proxy alone (nginx - direct) "
+            "%.1f + %.1f = %.1f" % (workload, b_all - b_sys, b_sys, b_all, p_all - p_sys, p_sys, p_all))
 
 
 def render_markdown(ctx):

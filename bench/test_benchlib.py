@@ -258,6 +258,22 @@ class FixedRateAndCpuTest(unittest.TestCase):
         stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 567 0 0 20 0 40 0 100 0 0"
         self.assertEqual(benchlib.cpu_ticks(stat), 1801)
 
+    def test_cpu_ticks_split_into_user_and_kernel(self):
+        stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 567 0 0 20 0 40 0 100 0 0"
+        self.assertEqual(benchlib.cpu_ticks_split(stat), (1234, 567))
+
+    def test_cpu_comparison_takes_the_upstream_out_of_nginx(self):
+        def cell(cpu, sys):
+            return {"cpu_us_per_request": cpu, "sys_us_per_request": sys}
+        agg = {("patient", "smart-bff", "saturation"): cell(90.0, 36.0),
+               ("patient", "nginx", "saturation"): cell(60.0, 40.0),
+               ("patient", "direct", "saturation"): cell(28.0, 20.0)}
+        self.assertEqual(benchlib.cpu_comparison(agg),
+                         "patient CPU per call, µs (user + kernel): smart-bff 54.0 + 36.0 = 90.0; nginx as a proxy "
+                         "alone (nginx - direct) 12.0 + 20.0 = 32.0")
+        del agg[("patient", "direct", "saturation")]
+        self.assertIsNone(benchlib.cpu_comparison(agg))
+
     def test_cpu_per_request_in_microseconds(self):
         self.assertEqual(benchlib.cpu_us_per_request(100, 100, 20000), 50.0)
         self.assertIsNone(benchlib.cpu_us_per_request(100, 100, 0))
