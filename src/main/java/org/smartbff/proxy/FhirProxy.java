@@ -65,8 +65,7 @@ public class FhirProxy {
                 // Compressed JSON is inflated so its URLs can be rewritten; compression towards the browser is the
                 // HTTP server's job (quarkus.http.enable-compression).
                 .setDecompressionSupported(true);
-        UpstreamClients clients = new UpstreamClients(vertx.createHttpClient(options),
-                vertx.createHttpClient(new HttpClientOptions(options).setKeepAlive(false).setMaxPoolSize(10)));
+        UpstreamClients clients = new UpstreamClients(vertx, options);
         ResponseRelay relay = new ResponseRelay(config.proxy().rewriteUrls(),
                 SmartServers.normalizeBaseUrl(config.publicUrl()) + MOUNT);
         this.upstream = new ProxiedCall.Upstream(clients, accessTokens, observer, relay,
