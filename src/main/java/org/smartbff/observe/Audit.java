@@ -125,7 +125,7 @@ public class Audit {
 
     /** On the writer thread: the line and its MDC, formatted once, as one log record. */
     private static void write(Event event) {
-        StringBuilder line = new StringBuilder(200);
+        StringBuilder line = new StringBuilder(512);
         Map<String, String> mdc = format(event, line);
         // One record with its own MDC, instead of putting each field into the thread's MDC and taking it out again.
         ExtLogRecord record = new ExtLogRecord(Level.INFO, line.toString(), FQCN);

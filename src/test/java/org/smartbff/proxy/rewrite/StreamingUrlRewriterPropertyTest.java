@@ -95,6 +95,46 @@ class StreamingUrlRewriterPropertyTest {
                 .list().ofMaxSize(60).map(pieces -> String.join("", pieces));
     }
 
+    /**
+     * The scan skips ahead by a table made from the base's bytes: bodies made of those bytes and of pieces of the base
+     * (what the table knows), for bases from one byte long to a few hundred, cut anywhere, rewrite as the
+     * String reference does. A skip too far would miss an occurrence.
+     */
+    @Property(tries = 300, seed = "20261206")
+    void bodiesMadeOfTheBasesOwnBytesRewriteAsTheReferenceForAnyBaseLength(@ForAll("bases") String base,
+            @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 400) Integer> pieces,
+            @ForAll @Size(max = 10) List<@IntRange(min = 0, max = 200) Integer> cuts) {
+        String escaped = base.replace("/", "\\/");
+        StringBuilder body = new StringBuilder();
+        for (int piece : pieces) {
+            // Whole bases (plain, escaped), prefixes and suffixes of them, single bytes of them, and boundaries.
+            String from = piece % 2 == 0 ? base : escaped;
+            int at = piece % from.length();
+            switch (piece % 5) {
+                case 0 -> body.append(from);
+                case 1 -> body.append(from, 0, at);
+                case 2 -> body.append(from, at, from.length());
+                case 3 -> body.append(from.charAt(at));
+                default -> body.append("\"/?#x".charAt(piece % 5 == 4 ? at % 5 : 0));
+            }
+        }
+        String input = body.toString();
+        String publicBase = "https://bff.example/fhir";
+        byte[] bytes = utf8(input);
+        String expected = reference(input, base, publicBase);
+        assertEquals(expected, run(new StreamingUrlRewriter(base, publicBase), bytes));
+        assertEquals(expected, run(new StreamingUrlRewriter(base, publicBase), bytes,
+                cuts.stream().mapToInt(Integer::intValue).toArray()));
+    }
+
+    @Provide
+    Arbitrary<String> bases() {
+        return Arbitraries.oneOf(Arbitraries.of("h", "hh", "http://a", "http://aaaa/fhir/fhir", UP),
+                Arbitraries.strings().withChars("ht:/p.1f").ofMinLength(1).ofMaxLength(300)
+                        .filter(b -> !b.endsWith("/"))
+                        .map(b -> "http://" + b));
+    }
+
     /** Every way to cut a tricky body in two and in three pieces. */
     @Test
     void everySplitPoint() {
