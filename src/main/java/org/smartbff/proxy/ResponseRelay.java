@@ -47,6 +47,9 @@ final class ResponseRelay {
                 String rewritten = StreamingUrlRewriter.rewriteUrl(url, upstreamBase, publicFhirBase);
                 if (status >= 300 && status < 400 && name.equals("location") && rewritten.equals(url) && isAbsolute(url)) {
                     // A redirect out of the FHIR base is never followed with the token, nor handed to the browser.
+                    // Its body is not wanted: the reset that drops it is expected, not an error to log.
+                    upstream.exceptionHandler(expected -> {
+                    });
                     upstream.request().reset();
                     ProxyErrors.fail(context, 502, "transient", "upstream_redirect_refused",
                             "The FHIR server redirected outside its base URL; the redirect was not followed.");
