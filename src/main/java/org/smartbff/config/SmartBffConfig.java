@@ -238,8 +238,8 @@ public interface SmartBffConfig {
 
         /**
          * The most sessions a replica keeps opened in memory; one past it is read from Redis again. An opened session
-         * takes ~4 KB of heap with small tokens and several times that with large ones, and the image's heap is 64 MiB
-         * (src/main/docker/Dockerfile.jvm). Defaults to {@code 4000}.
+         * takes ~4 KB of heap with small tokens and several times that with large ones, and the image's old generation
+         * is 48 MiB (src/main/docker/Dockerfile.jvm). Defaults to {@code 4000}.
          */
         @WithName("cache-size")
         @WithDefault("4000")
