@@ -124,6 +124,30 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void image_heap_is_a_share_of_the_memory_limit_half_young_and_the_limit_leaves_the_rest_for_what_is_not_heap() {
+        String opts = env(dockerfile()).get("JAVA_OPTS_APPEND");
+        double share = ramPercentage(opts, "MaxRAMPercentage");
+        // Without MinRAMPercentage the JVM takes at least ~126 MiB of heap under any limit above 250 MiB.
+        assertEquals(share, ramPercentage(opts, "MinRAMPercentage"), "the same share under small limits: " + opts);
+        // bench/run: a young generation of a third (or a 64 MiB heap) cost the 60 KB Bundle 12-56 % of its throughput.
+        assertTrue(List.of(opts.split(" ")).contains("-XX:NewRatio=1"), "half of the heap young: " + opts);
+        double mib = 1024 * 1024;
+        double limit = quantity(values().path("resources").path("limits").path("memory").asText());
+        double heap = limit * share / 100;
+        // ~12 MiB live after bench/run's load; the old half also holds a full session cache (4000 of ~4 KB) and bodies.
+        assertTrue(heap >= 96 * mib, "heap " + heap / mib + " MiB");
+        // bench/run: peak RSS beside the heap ~165 MiB (AOT cache metadata, C2 arenas, code cache, libjvm, threads).
+        assertTrue(limit - heap >= 240 * mib, "what is not heap gets " + (limit - heap) / mib + " MiB");
+        assertTrue(limit <= 384 * mib, "the chart's limit stays small: " + limit / mib + " MiB");
+    }
+
+    private static double ramPercentage(String opts, String flag) {
+        Matcher m = Pattern.compile("-XX:" + flag + "=([0-9.]+)").matcher(opts);
+        assertTrue(m.find(), flag + " in " + opts);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void image_starts_from_an_aot_cache_written_by_its_own_jvm_with_the_flags_it_runs_with() {
         List<Instruction> docker = dockerfile();
         String opts = env(docker).getOrDefault("JAVA_OPTS_APPEND", "");
@@ -480,9 +504,11 @@ class DeploymentFilesTest {
         assertEquals(10, values.path("autoscaling").path("maxReplicas").asInt());
         assertEquals(70, values.path("autoscaling").path("targetCPUUtilizationPercentage").asInt());
         assertEquals(1, values.path("pdb").path("minAvailable").asInt());
-        Matcher ram = Pattern.compile("-XX:MaxRAMPercentage=[0-9.]+").matcher(env(dockerfile()).get("JAVA_OPTS_APPEND"));
-        assertTrue(ram.find());
-        assertTrue(values.path("javaOpts").asText().contains(ram.group()), "same heap share as the image");
+        for (String flag : List.of("MaxRAMPercentage", "MinRAMPercentage", "NewRatio")) {
+            Matcher ram = Pattern.compile("-XX:" + flag + "=[0-9.]+").matcher(env(dockerfile()).get("JAVA_OPTS_APPEND"));
+            assertTrue(ram.find(), flag);
+            assertTrue(values.path("javaOpts").asText().contains(ram.group()), "same heap share as the image: " + flag);
+        }
         assertEquals(185, values.path("podSecurityContext").path("runAsUser").asInt());
     }
 
