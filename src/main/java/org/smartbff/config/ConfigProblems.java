@@ -45,6 +45,19 @@ public final class ConfigProblems {
         return problems;
     }
 
+    /**
+     * The budget of request bodies held at once must hold one body of the largest accepted size (sizes in bytes; the
+     * caller reads them from {@link SmartBffConfig.Proxy}).
+     */
+    public static List<String> bodyBudgetProblems(long heldBodies, long maxRequestBody) {
+        if (heldBodies >= maxRequestBody) {
+            return List.of();
+        }
+        return List.of("smart-bff.proxy.held-bodies (" + heldBodies + " bytes) must be at least "
+                + "smart-bff.proxy.max-request-body (" + maxRequestBody + " bytes), or a body of the largest accepted "
+                + "size could never be held");
+    }
+
     private static List<String> serverProblems(String name, SmartBffConfig.Server server, Optional<String> jwksFile) {
         String prefix = "smart-bff.servers." + name + ".";
         List<String> problems = new ArrayList<>();

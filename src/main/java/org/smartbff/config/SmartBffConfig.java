@@ -72,6 +72,15 @@ public interface SmartBffConfig {
         MemorySize maxRequestBody();
 
         /**
+         * The most request-body bytes held whole by all calls together (bodies the scope guard reads, small bodies kept
+         * to replay after a 401); a call that would pass it gets 503 with Retry-After. It bounds the heap that
+         * browsers can fill at once. At least {@code max-request-body}. Defaults to {@code 32M}.
+         */
+        @WithName("held-bodies")
+        @WithDefault("32M")
+        MemorySize heldBodies();
+
+        /**
          * Request bodies up to this size are kept while forwarded, so a call the FHIR server rejects with 401 can be sent
          * again after a refresh; larger bodies are streamed and not retried. Defaults to {@code 64K}.
          */

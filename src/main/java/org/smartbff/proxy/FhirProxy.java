@@ -47,6 +47,7 @@ public class FhirProxy {
     private final ProxiedCall.Upstream upstream;
     private final ScopeGuard scopeGuard;
     private final LaunchSelection launches = new LaunchSelection();
+    private final HeldBodies heldBodies;
 
     public FhirProxy(Vertx vertx, SessionStore sessions, AccessTokens accessTokens, SmartServers servers,
             SmartBffConfig config, ProxyObserver observer, ScopeGuard scopeGuard) {
@@ -56,6 +57,7 @@ public class FhirProxy {
         this.accessTokens = accessTokens;
         this.servers = servers;
         this.config = config;
+        this.heldBodies = new HeldBodies(config.proxy().heldBodies().asLongValue());
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.http().connectTimeout().toMillis())
                 .setKeepAlive(true)
@@ -153,8 +155,11 @@ public class FhirProxy {
         }
         boolean needsBody = verdict instanceof ScopeGuard.Verdict.NeedsBody;
         if (needsBody || (declaredLength > 0 && declaredLength <= config.proxy().replayBuffer().asLongValue())) {
-            // Kept whole: the scope decision needs it, or it is small enough to replay after a 401.
-            BodyReader.read(request, config.proxy().maxRequestBody().asLongValue()).onSuccess(body -> {
+            // Kept whole: the scope decision needs it, or it is small enough to replay after a 401. Within the budget
+            // of bodies held at once, until the call ends.
+            HeldBodies.Share share = heldBodies.share();
+            context.addEndHandler(ended -> share.release());
+            BodyReader.read(request, config.proxy().maxRequestBody().asLongValue(), share).onSuccess(body -> {
                 ScopeGuard.Verdict withBody = needsBody ? check(session, request, path, body) : verdict;
                 if (withBody instanceof ScopeGuard.Verdict.Deny deny) {
                     refuse(context, deny);
@@ -162,7 +167,12 @@ public class FhirProxy {
                 }
                 new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, body, false))
                         .send(session);
-            }).onFailure(failure -> ProxyErrors.failed(context, failure));
+            }).onFailure(failure -> {
+                if (failure instanceof HeldBodiesFullException) {
+                    observer.rejected("held_bodies_full");
+                }
+                ProxyErrors.failed(context, failure);
+            });
             return;
         }
         new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, null,

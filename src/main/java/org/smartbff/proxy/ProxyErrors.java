@@ -43,6 +43,8 @@ final class ProxyErrors {
             "The session store is not available; try again shortly.");
     static final Answer BODY_TOO_LARGE = new Answer(413, "too-long", "request_too_large",
             "The request body is larger than this proxy accepts.");
+    static final Answer HELD_BODIES_FULL = new Answer(503, "throttled", "request_bodies_busy",
+            "Too many large request bodies are being handled at once; try again shortly.");
     static final Answer UPSTREAM_TIMEOUT = new Answer(504, "timeout", "upstream_timeout",
             "The FHIR server did not answer in time.");
     static final Answer UPSTREAM_UNREACHABLE = new Answer(502, "transient", "upstream_unreachable",
@@ -103,6 +105,10 @@ final class ProxyErrors {
             fail(context, STORE_UNAVAILABLE);
         } else if (failure instanceof BodyTooLargeException) {
             fail(context, BODY_TOO_LARGE);
+        } else if (failure instanceof HeldBodiesFullException) {
+            // Counted (smart_bff_proxy_rejections_total, reason held_bodies_full), not logged: a flood of large
+            // bodies must not become a flood of log lines.
+            fail(context, HELD_BODIES_FULL);
         } else {
             LOG.errorf(failure, "Unexpected failure serving a FHIR call");
             fail(context, INTERNAL);

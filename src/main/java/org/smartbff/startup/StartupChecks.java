@@ -1,5 +1,6 @@
 package org.smartbff.startup;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -23,7 +24,9 @@ public class StartupChecks {
 
     /** Before every other start-up observer, which may already use what is misconfigured. */
     void onStart(@Observes @Priority(1) StartupEvent event, SmartBffConfig config, ClientKeys keys) {
-        List<String> problems = ConfigProblems.of(config);
+        List<String> problems = new ArrayList<>(ConfigProblems.of(config));
+        problems.addAll(ConfigProblems.bodyBudgetProblems(config.proxy().heldBodies().asLongValue(),
+                config.proxy().maxRequestBody().asLongValue()));
         if (problems.isEmpty()) {
             problems = keyFileProblems(config, keys);
         }

@@ -14,6 +14,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.BeforeEach;
@@ -203,6 +209,80 @@ class ProxyEdgesTest {
                 3 * 64 * 1024);
         assertEquals(200, response.statusCode(), response.body());
         assertEquals(3 * 64 * 1024, fake.fhirBodyBytesReceived());
+    }
+
+    /**
+     * Bodies the proxy must hold whole (a form search with patient scopes, for the scope guard) share one budget (1 MiB
+     * in tests): while one browser's 700 KB is held, another 700 KB does not fit, and one of the two gets 503 with
+     * Retry-After. When the calls end the budget is free again.
+     */
+    @Test
+    void bodies_held_whole_at_once_are_bounded_and_the_budget_comes_back() throws Exception {
+        String session = BrowserLogin.login("fake");
+        int length = 700 * 1024;
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        CompletableFuture<HttpResponse<String>> held = HttpClient.newHttpClient().sendAsync(
+                formSearch(session, () -> new PausingBody(length, sent, finish)), HttpResponse.BodyHandlers.ofString());
+        assertTrue(sent.await(30, TimeUnit.SECONDS), "the first body went out");
+        HttpResponse<String> second = postChunked(session, "/fhir/Observation/_search",
+                "application/x-www-form-urlencoded", length);
+        finish.countDown();
+        HttpResponse<String> first = held.get(30, TimeUnit.SECONDS);
+
+        List<HttpResponse<String>> refused = Stream.of(first, second).filter(r -> r.statusCode() == 503).toList();
+        assertEquals(1, refused.size(), "first " + first.statusCode() + ", second " + second.statusCode());
+        HttpResponse<String> busy = refused.get(0);
+        assertEquals("5", busy.headers().firstValue("retry-after").orElse(null));
+        assertEquals("request_bodies_busy", new JsonObject(busy.body()).getJsonArray("issue").getJsonObject(0)
+                .getJsonObject("details").getJsonArray("coding").getJsonObject(0).getString("code"));
+        int again = postChunked(session, "/fhir/Observation/_search", "application/x-www-form-urlencoded", length)
+                .statusCode();
+        assertTrue(again != 503, "the budget is free once the calls ended: " + again);
+    }
+
+    private static HttpRequest formSearch(String session, Supplier<InputStream> body) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/fhir/Observation/_search"))
+                .header("Cookie", SessionCookies.SESSION + "=" + session).header("X-CSRF", "1")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(body)).build();
+    }
+
+    /** {@code length} bytes of 'x'; after the last one, says so and waits for {@code finish} before it ends. */
+    private static final class PausingBody extends InputStream {
+        private int left;
+        private final CountDownLatch sent;
+        private final CountDownLatch finish;
+
+        PausingBody(int length, CountDownLatch sent, CountDownLatch finish) {
+            this.left = length;
+            this.sent = sent;
+            this.finish = finish;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0];
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (left == 0) {
+                sent.countDown();
+                try {
+                    finish.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+                return -1;
+            }
+            int n = Math.min(Math.min(len, 64 * 1024), left);
+            Arrays.fill(b, off, off + n, (byte) 'x');
+            left -= n;
+            return n;
+        }
     }
 
     /** POSTs {@code length} bytes with no Content-Length (Java's client then sends them chunked). */

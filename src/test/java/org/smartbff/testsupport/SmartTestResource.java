@@ -91,6 +91,7 @@ public class SmartTestResource implements QuarkusTestResourceLifecycleManager {
         // The same for SMART servers' discovery, JWKS, token and revocation calls (the stall tests wait this long).
         config.put("smart-bff.http.server-timeout", "3S");
         config.put("smart-bff.proxy.max-request-body", "1M");
+        config.put("smart-bff.proxy.held-bodies", "1M");
         return config;
     }
 

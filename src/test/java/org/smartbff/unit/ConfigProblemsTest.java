@@ -94,6 +94,16 @@ class ConfigProblemsTest {
     }
 
     @Test
+    void a_budget_of_held_bodies_smaller_than_one_body_is_named() {
+        List<String> problems = ConfigProblems.bodyBudgetProblems(8L << 20, 16L << 20);
+        assertEquals(1, problems.size(), problems.toString());
+        String problem = problems.get(0);
+        assertTrue(problem.contains("smart-bff.proxy.held-bodies") && problem.contains("smart-bff.proxy.max-request-body"),
+                problem);
+        assertEquals(List.of(), ConfigProblems.bodyBudgetProblems(16L << 20, 16L << 20));
+    }
+
+    @Test
     void a_default_server_not_in_the_registry_is_named() {
         String problem = onlyProblem(Map.of("smart-bff.default-server", "epic"));
         assertTrue(problem.contains("smart-bff.default-server names 'epic'") && problem.contains("[ehr]"), problem);
