@@ -33,7 +33,7 @@ final class UpstreamClients {
 
     /**
      * @param options the pooled clients' options; its {@code maxPoolSize} bounds the connections of all event loops
-     *        together, shared out evenly between them
+     *        together, shared out evenly between them (calls off the event loops, rare, have a pool that size too)
      */
     UpstreamClients(Vertx vertx, HttpClientOptions options) {
         this.vertx = vertx;
@@ -41,7 +41,8 @@ final class UpstreamClients {
         for (var ignored : vertx.nettyEventLoopGroup()) {
             loops++;
         }
-        int perLoop = Math.max(1, (options.getMaxPoolSize() + Math.max(1, loops) - 1) / Math.max(1, loops));
+        loops = Math.max(1, loops);
+        int perLoop = Math.max(1, (options.getMaxPoolSize() + loops - 1) / loops);
         this.loopOptions = new HttpClientOptions(options).setMaxPoolSize(perLoop);
         this.shared = vertx.createHttpClient(options);
         this.fresh = vertx.createHttpClient(new HttpClientOptions(options).setKeepAlive(false).setMaxPoolSize(10));
