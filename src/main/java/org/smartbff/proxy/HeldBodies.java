@@ -33,18 +33,29 @@ final class HeldBodies {
         private long taken;
         private boolean released;
 
-        /** Takes {@code bytes} more for this call; false (and nothing taken) when the budget cannot hold them. */
+        /**
+         * Takes {@code bytes} more for this call. When the budget cannot hold them, takes nothing and gives back all
+         * this call held, in the same atomic step, and answers false: the call is refused and its body dropped. Doing
+         * both at once means two calls racing for the last room never both lose, and a call that looks at the budget
+         * never sees bytes only tried for.
+         */
         boolean take(long bytes) {
             if (released) {
                 return false;
             }
-            long now = held.addAndGet(bytes);
-            if (now > budget) {
-                held.addAndGet(-bytes);
-                return false;
+            while (true) {
+                long now = held.get();
+                if (now + bytes <= budget) {
+                    if (held.compareAndSet(now, now + bytes)) {
+                        taken += bytes;
+                        return true;
+                    }
+                } else if (held.compareAndSet(now, now - taken)) {
+                    released = true;
+                    taken = 0;
+                    return false;
+                }
             }
-            taken += bytes;
-            return true;
         }
 
         /** Gives back what this call took. Event-loop confined, like the call. */
