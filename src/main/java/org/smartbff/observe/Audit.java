@@ -27,7 +27,8 @@ import io.micrometer.core.instrument.Counter;
  *
  * <p>
  * Recording is cheap and never blocks: the event is queued and an {@link AuditWriter} thread formats and writes it,
- * in batches. The queue is bounded ({@value #CAPACITY} events, about a second of the busiest load this service
+ * in batches, with one flush of the log's handlers per batch ({@link BatchFlushes}). The queue is bounded ({@value #CAPACITY}
+ * events, about a second of the busiest load this service
  * carries on two cores); should the output stall that long, further events are counted in
  * {@code smart_bff_audit_dropped_total} and a warning says how many.
  * What is queued is written on shutdown.
@@ -52,7 +53,24 @@ public class Audit {
 
     public Audit(BffMetrics metrics) {
         Counter dropped = metrics.auditDropped();
-        this.writer = new AuditWriter(CAPACITY, BATCH, INTERVAL, Audit::write, new AuditWriter.Problems() {
+        BatchFlushes flushes = new BatchFlushes(LOG);
+        AuditWriter.Sink sink = new AuditWriter.Sink() {
+            @Override
+            public void write(Event event) {
+                Audit.write(event);
+            }
+
+            @Override
+            public void batchStarting() {
+                flushes.hold();
+            }
+
+            @Override
+            public void batchEnded() {
+                flushes.release();
+            }
+        };
+        this.writer = new AuditWriter(CAPACITY, BATCH, INTERVAL, sink, new AuditWriter.Problems() {
             @Override
             public void dropped() {
                 dropped.increment();

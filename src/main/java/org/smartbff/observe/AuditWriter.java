@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * Audit events on their way out, off the threads that record them: a bounded queue, emptied in batches by one writer
@@ -21,6 +20,21 @@ import java.util.function.Consumer;
  * written in the order they were recorded. After {@link #close()}, events are written on the recording thread.
  */
 final class AuditWriter implements AutoCloseable {
+
+    /** Where events go. */
+    @FunctionalInterface
+    interface Sink {
+        /** Writes one event; called by one thread at a time, in recording order. */
+        void write(Audit.Event event);
+
+        /** Before the events of one batch: the output may hold them back (for one flush) until {@link #batchEnded}. */
+        default void batchStarting() {
+        }
+
+        /** After the last event of a batch, however its writing went: whatever was held back goes out now. */
+        default void batchEnded() {
+        }
+    }
 
     /** What goes wrong, reported where it can be counted and said (the metric, the service log). */
     interface Problems {
@@ -40,7 +54,7 @@ final class AuditWriter implements AutoCloseable {
     private final int capacity;
     private final int batch;
     private final long intervalNanos;
-    private final Consumer<Audit.Event> sink;
+    private final Sink sink;
     private final Problems problems;
     /** Held while events are taken and written: one writer at a time keeps them in order. */
     private final ReentrantLock writing = new ReentrantLock();
@@ -52,10 +66,10 @@ final class AuditWriter implements AutoCloseable {
      * @param capacity events held at most before new ones are dropped
      * @param batch events that wake the writer before its interval is up
      * @param interval the longest an event waits in the queue while the writer is idle
-     * @param sink writes one event; called by one thread at a time, in recording order
+     * @param sink writes events one at a time, in recording order, and is told where each batch begins and ends
      * @param problems told of dropped events and of events the sink refused
      */
-    AuditWriter(int capacity, int batch, Duration interval, Consumer<Audit.Event> sink, Problems problems) {
+    AuditWriter(int capacity, int batch, Duration interval, Sink sink, Problems problems) {
         if (capacity < 1 || batch < 1 || batch > capacity) {
             throw new IllegalArgumentException("capacity " + capacity + ", batch " + batch);
         }
@@ -135,16 +149,30 @@ final class AuditWriter implements AutoCloseable {
     }
 
     private void write(List<Audit.Event> taken) {
+        if (taken.isEmpty()) {
+            return;
+        }
         queued.addAndGet(-taken.size());
+        try {
+            sink.batchStarting();
+        } catch (RuntimeException e) {
+            // The events are written all the same, flushed one by one.
+            problems.unwritable(e);
+        }
         for (Audit.Event event : taken) {
             writeNow(event);
+        }
+        try {
+            sink.batchEnded();
+        } catch (RuntimeException e) {
+            problems.unwritable(e);
         }
         taken.clear();
     }
 
     private void writeNow(Audit.Event event) {
         try {
-            sink.accept(event);
+            sink.write(event);
         } catch (RuntimeException e) {
             // One event the output refused must not stop the trail: say so and go on with the next.
             problems.unwritable(e);

@@ -9,7 +9,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +39,7 @@ class AuditWriterTest {
         }
     };
 
-    private Consumer<Audit.Event> sink() {
+    private AuditWriter.Sink sink() {
         return event -> written.add(text(event));
     }
 
@@ -143,6 +142,39 @@ class AuditWriterTest {
         writer.close();
         assertEquals(List.of("audit event=fhir n=0", "audit event=fhir n=2"), written);
         assertEquals(List.of("output refused"), refused);
+    }
+
+    @Test
+    void each_batch_is_bracketed_for_one_flush_and_a_failing_bracket_loses_no_event() {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        AuditWriter writer = new AuditWriter(100, 3, NEVER, new AuditWriter.Sink() {
+            @Override
+            public void write(Audit.Event event) {
+                calls.add(text(event));
+            }
+
+            @Override
+            public void batchStarting() {
+                calls.add("[");
+            }
+
+            @Override
+            public void batchEnded() {
+                calls.add("]");
+                throw new IllegalStateException("flush failed");
+            }
+        }, problems);
+        for (int i = 0; i < 7; i++) {
+            writer.offer(Audit.event("fhir").with("n", i));
+        }
+        writer.close();
+
+        // However the writer thread and close() split them: brackets of 1 to 3 events, all 7 in order.
+        String shape = String.join(" ", calls).replaceAll("audit event=fhir n=\\d", "e");
+        assertTrue(shape.matches("(\\[( e){1,3} \\] ?)+"), shape);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), calls.stream().filter(c -> c.startsWith("audit"))
+                .map(c -> Integer.parseInt(c.substring(c.length() - 1))).toList());
+        assertEquals(calls.stream().filter("]"::equals).count(), refused.size(), "each failed flush is reported");
     }
 
     @Test
