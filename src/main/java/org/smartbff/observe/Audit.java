@@ -3,7 +3,6 @@ package org.smartbff.observe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -144,26 +143,26 @@ public class Audit {
     /** On the writer thread: the line and its MDC, formatted once, as one log record. */
     private static void write(Event event) {
         StringBuilder line = new StringBuilder(512);
-        Map<String, String> mdc = format(event, line);
-        // One record with its own MDC, instead of putting each field into the thread's MDC and taking it out again.
+        format(event, line);
         ExtLogRecord record = new ExtLogRecord(Level.INFO, line.toString(), FQCN);
         record.setLoggerName(CATEGORY);
         record.setInstant(Instant.ofEpochMilli(event.epochMillis));
         record.setThreadName(event.threadName);
-        record.setMdc(mdc);
+        // The record's own MDC, not the writing thread's: starts empty, then one entry per field, put straight into
+        // the record's map (an intermediate map, copied by setMdc, was ~4 % of the bytes a proxied call allocates).
+        record.setMdc(Map.of());
+        for (int i = 0; i < event.size; i++) {
+            record.putMdc(MDC_KEYS.computeIfAbsent(event.names[i], name -> "audit." + name), event.values[i]);
+        }
         LOG.logRaw(record);
     }
 
-    /** Appends {@code audit event=... key=value ...} to {@code line}; returns the same fields as MDC entries. */
-    static Map<String, String> format(Event event, StringBuilder line) {
+    /** Appends {@code audit event=... key=value ...} to {@code line}. */
+    static void format(Event event, StringBuilder line) {
         line.append("audit");
-        Map<String, String> mdc = new HashMap<>(event.size * 2);
         for (int i = 0; i < event.size; i++) {
-            String value = event.values[i];
-            appendClean(line.append(' ').append(event.names[i]).append('='), value);
-            mdc.put(MDC_KEYS.computeIfAbsent(event.names[i], name -> "audit." + name), value);
+            appendClean(line.append(' ').append(event.names[i]).append('='), event.values[i]);
         }
-        return mdc;
     }
 
     /**
