@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -155,6 +156,18 @@ public class BffMetrics {
                 .register(registry);
         Gauge.builder("smart_bff.session.cache.entries", size::getAsInt)
                 .description("Sessions held opened in memory")
+                .register(registry);
+    }
+
+    /** Memory request bodies held whole occupy (for the scope guard, or to replay after a 401), and its budget. */
+    public void heldBodies(LongSupplier held, long budget) {
+        Gauge.builder("smart_bff.proxy.held_bodies", held::getAsLong)
+                .description("Bytes of memory request bodies held whole occupy now")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("smart_bff.proxy.held_bodies.budget", () -> budget)
+                .description("The budget of memory for request bodies held whole at once (smart-bff.proxy.held-bodies)")
+                .baseUnit("bytes")
                 .register(registry);
     }
 

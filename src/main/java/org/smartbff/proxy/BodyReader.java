@@ -7,36 +7,44 @@ import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Reads a whole request body, but never more than a limit (a chunked body announces no size), and only while the
- * service's budget for bodies held at once has room for it.
+ * service's budget for bodies held at once has room for it ({@link HeldBody}).
  */
 final class BodyReader {
 
     private BodyReader() {
     }
 
-    static Future<Buffer> read(HttpServerRequest request, long limit, HeldBodies.Share share) {
+    /**
+     * @param declared the body's Content-Length, or a negative number when it has none: the memory for a declared
+     *        body is taken from the budget before a byte of it is read
+     */
+    static Future<Buffer> read(HttpServerRequest request, long limit, long declared, HeldBodies.Share share) {
         if (request.isEnded()) {
             // Everything was delivered already (nothing was announced or it was empty): there is nothing to read.
             return Future.succeededFuture(Buffer.buffer());
         }
+        HeldBody body = new HeldBody(limit, share);
+        if (declared > 0) {
+            HeldBody.Outcome room = body.expect(declared);
+            if (room != HeldBody.Outcome.HELD) {
+                return Future.failedFuture(failure(room));
+            }
+        }
         Promise<Buffer> promise = Promise.promise();
-        Buffer body = Buffer.buffer();
         request.handler(chunk -> {
-            if (body.length() + chunk.length() > limit) {
+            HeldBody.Outcome added = body.add(chunk);
+            if (added != HeldBody.Outcome.HELD) {
                 request.handler(null);
-                promise.tryFail(new BodyTooLargeException());
-                return;
+                promise.tryFail(failure(added));
             }
-            if (!share.take(chunk.length())) {
-                request.handler(null);
-                promise.tryFail(new HeldBodiesFullException());
-                return;
-            }
-            body.appendBuffer(chunk);
         });
         request.exceptionHandler(promise::tryFail);
-        request.endHandler(ignored -> promise.tryComplete(body));
+        request.endHandler(ignored -> promise.tryComplete(body.body()));
         request.resume();
         return promise.future();
+    }
+
+    private static RuntimeException failure(HeldBody.Outcome outcome) {
+        return outcome == HeldBody.Outcome.TOO_LARGE ? new BodyTooLargeException() : new HeldBodiesFullException();
     }
 }

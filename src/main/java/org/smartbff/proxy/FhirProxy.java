@@ -58,6 +58,7 @@ public class FhirProxy {
         this.servers = servers;
         this.config = config;
         this.heldBodies = new HeldBodies(config.proxy().heldBodies().asLongValue());
+        observer.heldBodies(heldBodies::held, config.proxy().heldBodies().asLongValue());
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) config.http().connectTimeout().toMillis())
                 .setKeepAlive(true)
@@ -159,20 +160,21 @@ public class FhirProxy {
             // of bodies held at once, until the call ends.
             HeldBodies.Share share = heldBodies.share();
             context.addEndHandler(ended -> share.release());
-            BodyReader.read(request, config.proxy().maxRequestBody().asLongValue(), share).onSuccess(body -> {
-                ScopeGuard.Verdict withBody = needsBody ? check(session, request, path, body) : verdict;
-                if (withBody instanceof ScopeGuard.Verdict.Deny deny) {
-                    refuse(context, deny);
-                    return;
-                }
-                new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, body, false))
-                        .send(session);
-            }).onFailure(failure -> {
-                if (failure instanceof HeldBodiesFullException) {
-                    observer.rejected("held_bodies_full");
-                }
-                ProxyErrors.failed(context, failure);
-            });
+            BodyReader.read(request, config.proxy().maxRequestBody().asLongValue(), declaredLength, share)
+                    .onSuccess(body -> {
+                        ScopeGuard.Verdict withBody = needsBody ? check(session, request, path, body) : verdict;
+                        if (withBody instanceof ScopeGuard.Verdict.Deny deny) {
+                            refuse(context, deny);
+                            return;
+                        }
+                        new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, body, false))
+                                .send(session);
+                    }).onFailure(failure -> {
+                        if (failure instanceof HeldBodiesFullException) {
+                            observer.rejected("held_bodies_full");
+                        }
+                        ProxyErrors.failed(context, failure);
+                    });
             return;
         }
         new ProxiedCall(upstream, new ProxiedCall.Inputs(context, eventLoop, id, server, target, null,

@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * by every call of the service. Each body may be as large as {@code max-request-body}; without a bound on all of them
  * together, a few browsers posting large batches at the same moment could fill the heap (sized small in the image:
  * README.md, "JVM settings") and take the service down for everyone. A call that would pass the budget gets a 503
- * with Retry-After instead; its body is never read further. Bytes are taken as they arrive and given back when the
- * call ends, however it ends.
+ * with Retry-After instead; its body is never read further. A body's share is the memory it occupies ({@link HeldBody}),
+ * taken before it is allocated and given back when the call ends, however it ends.
  */
 final class HeldBodies {
 
@@ -56,6 +56,16 @@ final class HeldBodies {
                     return false;
                 }
             }
+        }
+
+        /** Gives back {@code bytes} of what this call took (a buffer it outgrew), keeping the rest. */
+        void give(long bytes) {
+            if (released || bytes <= 0) {
+                return;
+            }
+            long given = Math.min(bytes, taken);
+            taken -= given;
+            held.addAndGet(-given);
         }
 
         /** Gives back what this call took. Event-loop confined, like the call. */

@@ -1,5 +1,7 @@
 package org.smartbff.proxy;
 
+import java.util.function.LongSupplier;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.smartbff.observe.Audit;
@@ -17,6 +19,11 @@ class ProxyObserver {
     ProxyObserver(BffMetrics metrics, Audit audit) {
         this.metrics = metrics;
         this.audit = audit;
+    }
+
+    /** The bytes request bodies held whole occupy now, and the budget they share. */
+    void heldBodies(LongSupplier held, long budget) {
+        metrics.heldBodies(held, budget);
     }
 
     void rejected(String reason) {

@@ -24,6 +24,7 @@ import org.smartbff.smart.scope.RequiredPermission;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.netty.buffer.ByteBufInputStream;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -148,7 +149,9 @@ public class ScopeGuard {
     private Verdict checkBundle(Buffer body, GrantedScopes granted, SessionRecord session) {
         JsonNode bundle;
         try {
-            bundle = JSON.readTree(body.getBytes());
+            // Read where it lies: a copy of a batch of up to max-request-body would be memory the budget of held
+            // bodies does not count.
+            bundle = JSON.readTree(new ByteBufInputStream(body.getByteBuf()));
         } catch (Exception e) {
             return new Verdict.Deny(400, "invalid", "invalid_bundle", "The body is not a JSON Bundle.");
         }

@@ -45,6 +45,9 @@ class ProxyEdgesTest {
 
     private static final Logger LOG = Logger.getLogger(ProxyEdgesTest.class);
 
+    @SmartTestResource.ManagementPort
+    int managementPort;
+
     @SmartTestResource.Fake
     FakeSmartServer fake;
 
@@ -239,6 +242,9 @@ class ProxyEdgesTest {
         int again = postChunked(session, "/fhir/Observation/_search", "application/x-www-form-urlencoded", length)
                 .statusCode();
         assertTrue(again != 503, "the budget is free once the calls ended: " + again);
+        String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.lines().anyMatch(line -> line.equals("smart_bff_proxy_held_bodies_bytes 0.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(line -> line.equals("smart_bff_proxy_held_bodies_budget_bytes 1048576.0")));
     }
 
     private static HttpRequest formSearch(String session, Supplier<InputStream> body) {
