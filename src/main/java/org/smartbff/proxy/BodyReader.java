@@ -15,8 +15,8 @@ final class BodyReader {
     }
 
     /**
-     * @param declared the body's Content-Length, or a negative number when it has none: the memory for a declared
-     *        body is taken from the budget before a byte of it is read
+     * @param declared the body's Content-Length, or a negative number when it has none: a declared body too large
+     *        for the budget's room is refused before a byte of it is read
      */
     static Future<Buffer> read(HttpServerRequest request, long limit, long declared, HeldBodies.Share share) {
         if (request.isEnded()) {

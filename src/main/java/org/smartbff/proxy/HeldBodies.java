@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * together, a few browsers posting large batches at the same moment could fill the heap (sized small in the image:
  * README.md, "JVM settings") and take the service down for everyone. A call that would pass the budget gets a 503
  * with Retry-After instead; its body is never read further. A body's share is the memory it occupies ({@link HeldBody}),
- * taken before it is allocated and given back when the call ends, however it ends.
+ * taken as its bytes come, before it is allocated, and given back when the call ends, however it ends.
  */
 final class HeldBodies {
 
@@ -56,6 +56,11 @@ final class HeldBodies {
                     return false;
                 }
             }
+        }
+
+        /** Bytes the budget could still give, now (others may take them first). */
+        long room() {
+            return released ? 0 : budget - held.get();
         }
 
         /** Gives back {@code bytes} of what this call took (a buffer it outgrew), keeping the rest. */

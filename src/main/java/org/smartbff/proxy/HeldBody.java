@@ -9,13 +9,15 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * One request body held whole while it arrives. What it occupies is taken from the call's share of
- * {@link HeldBodies} before it is allocated, so the budget counts memory, not just the bytes received.
+ * {@link HeldBodies} before it is allocated, and only as bytes come: so the budget counts memory, not just the bytes
+ * received, and a client that declares a large body and sends nothing holds nothing.
  *
  * <p>
- * A body that declared its length gets one array of that length, before any of it is read. A body of unknown length
- * (chunked) goes into blocks that are never copied: an array grown by doubling would hold old and new at once, up to
- * 1.5 times the body for a moment, and a hostile client dribbling bytes would have it copied over and over. Blocks
- * start small, so a short form costs little, and grow to {@value #BLOCK}, so a large body has few of them.
+ * The body goes into blocks that are never copied: an array grown by doubling would hold old and new at once, up to
+ * 1.5 times the body for a moment, and a hostile client dribbling bytes would have it copied over and over. A body
+ * that declared its length gets blocks that end exactly where it ends (one array, when it is small); a body of unknown
+ * length (chunked) gets blocks that start small, so a short form costs little, and grow to {@value #BLOCK}, so a large
+ * body has few of them.
  */
 final class HeldBody {
 
@@ -36,6 +38,8 @@ final class HeldBody {
     private long length;
     private long filledBefore;
     private long capacity;
+    /** The declared length, or 0 when unknown. */
+    private long declared;
 
     /**
      * @param limit the most bytes a body may have ({@code smart-bff.proxy.max-request-body}); below 2 GiB
@@ -50,17 +54,18 @@ final class HeldBody {
     }
 
     /**
-     * Makes room for a body that declared its length, before any of it is read: a body the budget cannot hold is
-     * refused without taking its bytes off the wire. Only before the first {@link #add}.
+     * Says how long the body will be, before any of it is read: one too large for the limit, or for the budget's room
+     * right now, is refused without taking its bytes off the wire. Nothing is taken from the budget until bytes come.
      */
     Outcome expect(long declared) {
         if (declared > limit) {
             return Outcome.TOO_LARGE;
         }
-        if (!blocks.isEmpty() || declared <= 0) {
-            return Outcome.HELD;
+        if (declared > share.room()) {
+            return Outcome.BUDGET_FULL;
         }
-        return allocate((int) declared);
+        this.declared = Math.max(declared, 0);
+        return Outcome.HELD;
     }
 
     /** Appends the next chunk. */
@@ -72,8 +77,10 @@ final class HeldBody {
         int from = 0;
         while (from < count) {
             if (length == capacity) {
-                // The next block: as large as what came so far (at least FIRST_BLOCK, at most BLOCK), within the limit.
-                int size = (int) Math.min(limit - length, Math.min(BLOCK, Math.max(FIRST_BLOCK, length)));
+                // The next block: up to the declared end; else as large as what came so far (at least FIRST_BLOCK);
+                // at most BLOCK, never past the limit.
+                long wanted = declared > length ? declared - length : Math.max(FIRST_BLOCK, length);
+                int size = (int) Math.min(limit - length, Math.min(BLOCK, wanted));
                 Outcome room = allocate(Math.max(size, 1));
                 if (room != Outcome.HELD) {
                     return room;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -22,21 +23,37 @@ class HeldBodyTest {
     }
 
     @Test
-    void a_declared_body_takes_its_length_from_the_budget_before_a_byte_is_read() {
+    void a_declared_body_is_held_as_it_comes_in_blocks_that_end_where_it_ends() {
         HeldBodies budget = new HeldBodies(MIB);
         HeldBody body = new HeldBody(16 * MIB, budget.share());
         assertEquals(HeldBody.Outcome.HELD, body.expect(700 * 1024));
-        assertEquals(700 * 1024, budget.held(), "counted before any of it arrived");
-
-        HeldBody second = new HeldBody(16 * MIB, budget.share());
-        assertEquals(HeldBody.Outcome.BUDGET_FULL, second.expect(700 * 1024), "refused without reading it");
-        assertEquals(700 * 1024, budget.held());
-        assertEquals(HeldBody.Outcome.TOO_LARGE, new HeldBody(MIB, budget.share()).expect(MIB + 1));
+        assertEquals(0, budget.held(), "a client that declares a body and sends nothing holds nothing");
 
         byte[] sent = bytes(700 * 1024, 1);
-        assertEquals(HeldBody.Outcome.HELD, body.add(Buffer.buffer(sent)));
-        assertEquals(700 * 1024, body.capacity(), "no second array");
+        assertEquals(HeldBody.Outcome.HELD, body.add(Buffer.buffer(Arrays.copyOfRange(sent, 0, 1000))));
+        assertEquals(HeldBody.BLOCK, budget.held(), "one block taken as the first bytes came");
+        assertEquals(HeldBody.Outcome.HELD, body.add(Buffer.buffer(Arrays.copyOfRange(sent, 1000, sent.length))));
+        assertEquals(700 * 1024, body.capacity(), "not a byte more than declared");
+        assertEquals(700 * 1024, budget.held());
         assertArrayEquals(sent, body.body().getBytes());
+
+        HeldBody small = new HeldBody(16 * MIB, new HeldBodies(MIB).share());
+        small.expect(300);
+        small.add(Buffer.buffer(new byte[300]));
+        assertEquals(300, small.capacity(), "a small declared body: one array of its length");
+    }
+
+    @Test
+    void a_declared_body_past_the_limit_or_the_budgets_room_is_refused_before_it_is_read() {
+        HeldBodies budget = new HeldBodies(MIB);
+        HeldBodies.Share first = budget.share();
+        HeldBody held = new HeldBody(16 * MIB, first);
+        assertEquals(HeldBody.Outcome.HELD, held.add(Buffer.buffer(new byte[600 * 1024])));
+        long room = MIB - held.capacity();
+        assertEquals(HeldBody.Outcome.BUDGET_FULL, new HeldBody(16 * MIB, budget.share()).expect(room + 1));
+        assertEquals(HeldBody.Outcome.HELD, new HeldBody(16 * MIB, budget.share()).expect(room));
+        assertEquals(HeldBody.Outcome.TOO_LARGE, new HeldBody(MIB, budget.share()).expect(MIB + 1));
+        assertEquals(held.capacity(), budget.held(), "saying a length takes nothing");
     }
 
     @Test
@@ -48,7 +65,7 @@ class HeldBodyTest {
         Random cuts = new Random(3);
         for (int at = 0; at < sent.length;) {
             int n = Math.min(sent.length - at, 1 + cuts.nextInt(100_000));
-            assertEquals(HeldBody.Outcome.HELD, body.add(Buffer.buffer(java.util.Arrays.copyOfRange(sent, at, at + n))));
+            assertEquals(HeldBody.Outcome.HELD, body.add(Buffer.buffer(Arrays.copyOfRange(sent, at, at + n))));
             at += n;
             assertEquals(body.capacity(), budget.held(), "the budget holds what the blocks occupy");
             assertTrue(body.capacity() - at < HeldBody.BLOCK, "never more than one block ahead");
