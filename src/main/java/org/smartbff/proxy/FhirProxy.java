@@ -71,7 +71,7 @@ public class FhirProxy {
         UpstreamClients clients = new UpstreamClients(vertx, options);
         ResponseRelay relay = new ResponseRelay(config.proxy().rewriteUrls(),
                 SmartServers.normalizeBaseUrl(config.publicUrl()) + MOUNT);
-        this.upstream = new ProxiedCall.Upstream(clients, accessTokens, observer, relay,
+        this.upstream = new ProxiedCall.Upstream(clients, new UpstreamOrigins(), accessTokens, observer, relay,
                 config.http().upstreamTimeout().toMillis(), config.proxy().maxRequestBody().asLongValue());
     }
 
@@ -147,8 +147,7 @@ public class FhirProxy {
         }
         HttpServerRequest request = context.request();
         String query = request.query();
-        String target = server.fhirBaseUrl() + (path.isEmpty() ? "" : "/" + path)
-                + (query == null || query.isEmpty() ? "" : "?" + query);
+        String target = (path.isEmpty() ? "" : "/" + path) + (query == null || query.isEmpty() ? "" : "?" + query);
         ScopeGuard.Verdict verdict = check(session, request, path, null);
         if (verdict instanceof ScopeGuard.Verdict.Deny deny) {
             refuse(context, deny);

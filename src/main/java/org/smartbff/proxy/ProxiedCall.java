@@ -33,13 +33,14 @@ final class ProxiedCall {
     private static final Logger LOG = Logger.getLogger(ProxiedCall.class);
 
     /** What every call shares: made once by {@link FhirProxy}. */
-    record Upstream(UpstreamClients clients, AccessTokens accessTokens, ProxyObserver observer, ResponseRelay relay,
-            long idleTimeoutMillis, long maxRequestBody) {
+    record Upstream(UpstreamClients clients, UpstreamOrigins origins, AccessTokens accessTokens, ProxyObserver observer,
+            ResponseRelay relay, long idleTimeoutMillis, long maxRequestBody) {
     }
 
     /**
-     * What this call is: the browser's request, its event loop, the launch and server it goes to, the absolute target
-     * URL, and its kept body (null when there is none or it is streamed).
+     * What this call is: the browser's request, its event loop, the launch and server it goes to, the target under the
+     * server's FHIR base (empty, or '/' and a path, then maybe '?' and a query), and its kept body (null when there is
+     * none or it is streamed).
      */
     record Inputs(RoutingContext context, Context eventLoop, SessionId sessionId, SmartServer server, String target,
             Buffer body, boolean streamsBody) {
@@ -67,9 +68,8 @@ final class ProxiedCall {
 
     void send(SessionRecord session) {
         HttpServerRequest request = context.request();
-        RequestOptions options = new RequestOptions()
+        RequestOptions options = upstream.origins().of(call.server().fhirBaseUrl()).options(call.target())
                 .setMethod(request.method())
-                .setAbsoluteURI(call.target())
                 .setFollowRedirects(false)
                 .setIdleTimeout(upstream.idleTimeoutMillis());
         (resent ? upstream.clients().fresh() : upstream.clients().pooled()).request(options).onComplete(created -> {
