@@ -50,7 +50,7 @@ CFG = {
     "starts": env_int("BENCH_STARTS", 5 if env_int("BENCH_ROUNDS", 3) > 1 else 3),
     # The stream workload's warm-up per BFF (s), and the most a BFF's general warm-up may take (s).
     "warmup": env_int("BENCH_WARMUP", max(6, min(10, 2 * env_int("BENCH_DURATION", 5)))),
-    "warmup_max": env_int("BENCH_WARMUP_MAX", max(16, min(40, 8 * env_int("BENCH_DURATION", 5)))),
+    "warmup_max": env_int("BENCH_WARMUP_MAX", max(16, min(60, 12 * env_int("BENCH_DURATION", 5)))),
     "refresh_lifetime": env_int("BENCH_REFRESH_LIFETIME", 3),
     "big_mib": env_int("BENCH_STREAM_MIB", 50),
     # A JDK 25 (bench/run finds one) runs smart-bff-image: the container image's way of starting, from the aot-jar
@@ -400,6 +400,10 @@ def jdk_tool(java, tool):
     return os.path.join(os.path.dirname(java), tool) if os.path.dirname(java) else tool
 
 
+def jstat_compiled(pid, java="java"):
+    return benchlib.parse_jstat_compiled(run([jdk_tool(java, "jstat"), "-compiler", str(pid)]))
+
+
 def jstat_heap(pid, java="java"):
     return benchlib.parse_jstat_gc(run([jdk_tool(java, "jstat"), "-gc", str(pid)]))
 
@@ -653,7 +657,7 @@ def bench(tmp, started):
             continue
         kinds = [(base + patient, None, [csrf, "Cookie: " + main_cookie]), (base + patient, cookies_file, [csrf]),
                  (base + search, None, [csrf, "Cookie: " + main_cookie])]
-        seconds, history = warm_up(kinds)
+        seconds, history = warm_up(kinds, bffs[system])
         warmups[system] = "%d s; req/s of the 2 s runs: %s" % (seconds, " ".join("%.0f" % r for r in history))
         log("%s warmed up in %s" % (system, warmups[system]))
 
@@ -862,12 +866,13 @@ def train(bff):
         http_get(bff.management + path)
 
 
-def warm_up(kinds, step=2):
+def warm_up(kinds, bff, step=2):
     """Load a BFF in 2-second runs, cycling through the kinds of request, until each kind's throughput has stopped
-    rising (within 5 % of its previous run) or BENCH_WARMUP_MAX seconds have passed: on 2 cores the JIT keeps
-    improving for 20 s or more of load."""
+    rising (benchlib.plateaued) and the JIT has gone quiet (benchlib.jit_quiet), or BENCH_WARMUP_MAX seconds have
+    passed: on 2 cores C2 keeps compiling, and throughput keeps rising, for 30 s or more of one kind of load."""
     seen = {}
     history = []
+    compiled = [jstat_compiled(bff.proc.pid, bff.java)]
     spent = 0
     i = 0
     while spent < CFG["warmup_max"]:
@@ -875,9 +880,10 @@ def warm_up(kinds, step=2):
         m = wrk(url, step, CFG["connections"], cookies_file=cookies, headers=headers)
         spent += step
         history.append(m["rps"])
+        compiled.append(jstat_compiled(bff.proc.pid, bff.java))
         seen.setdefault(i % len(kinds), []).append(m["rps"])
         i += 1
-        if benchlib.plateaued(seen, len(kinds)):
+        if benchlib.plateaued(seen, len(kinds)) and benchlib.jit_quiet(compiled):
             break
     return spent, history
 

@@ -33,14 +33,32 @@ def median(values):
 
 
 def plateaued(runs_by_kind, kinds, tolerance=0.05):
-    """True when every kind of request has run at least twice and its last throughput is within tolerance of (or
-    below) the one before: warming up has stopped paying off."""
+    """True when every kind of request has run at least three times and neither of its last two runs beat its best
+    before them by more than tolerance: warming up has stopped paying off. One slow run (the shared machine's noise)
+    is not a plateau: a kind whose last run fell but whose run before it set a new high is still rising."""
     if len(runs_by_kind) < kinds:
         return False
     for runs in runs_by_kind.values():
-        if len(runs) < 2 or runs[-1] > runs[-2] * (1 + tolerance):
+        if len(runs) < 3 or max(runs[-2:]) > max(runs[:-2]) * (1 + tolerance):
             return False
     return True
+
+
+def jit_quiet(compiled_counts, most=20):
+    """True when the JIT compiled at most `most` methods during each of the last two runs (compiled_counts: the
+    JVM's total of compiled methods, from `jstat -compiler`, before the first run and after each): C2 compiles while
+    the load runs, and a JVM whose hot paths are still being compiled is not yet at its steady speed."""
+    if len(compiled_counts) < 3:
+        return False
+    return all(b - a <= most for a, b in zip(compiled_counts[-3:-1], compiled_counts[-2:]))
+
+
+def parse_jstat_compiled(text):
+    """The number of methods the JIT has compiled, from `jstat -compiler <pid>`."""
+    lines = [l.split() for l in text.strip().splitlines()]
+    if len(lines) < 2 or not lines[0] or lines[0][0] != "Compiled":
+        raise ValueError("not jstat -compiler output: %r" % text[:80])
+    return int(lines[1][0])
 
 
 # ----------------------------------------------------------------------------------------------------- parsing
@@ -558,12 +576,29 @@ def ratio_lines(agg, targets):
                 n = agg[(w, "nginx", mode)]
                 lines.append("%-9s %-10s %-15s/nginx  req/s %.2f   p99 %s ms vs %s ms" % (
                     w, mode, system, r, fmt(b["p99"]), fmt(n["p99"])))
+    paired = paired_ratio_line(agg)
+    if paired:
+        lines.append(paired)
     cpu = cpu_comparison(agg)
     if cpu:
         lines.append(cpu)
     for key, label, value, target, passed in targets:
         lines.append("%-4s %s: %s (target %s)" % (verdict(passed), label, fmt(value), target))
     return lines
+
+
+def paired_ratio_line(agg, workload="patient", system="smart-bff"):
+    """One line, for reading the verdict, not deciding it: smart-bff / nginx round by round (each round runs the
+    systems one after the other, so a round's pair shares the machine's state), and their median. On a shared machine
+    whose speed drifts between rounds, the median of the paired ratios moves less than the ratio of the medians the
+    verdict uses. None when the rounds do not pair up."""
+    b = agg.get((workload, system, "saturation"), {}).get("rps_rounds")
+    n = agg.get((workload, "nginx", "saturation"), {}).get("rps_rounds")
+    if not b or not n or len(b) != len(n) or any(x <= 0 for x in n):
+        return None
+    per_round = [x / y for x, y in zip(b, n)]
+    return "%s saturation %s/nginx paired by round: %s; median %.2f (the verdict uses the ratio of the medians)" % (
+        workload, system, " ".join("%.2f" % r for r in per_round), median(per_round))
 
 
 def cpu_comparison(agg, workload="patient"):

@@ -35,15 +35,32 @@ class StatisticsTest(unittest.TestCase):
 
 
 class PlateauTest(unittest.TestCase):
-    def test_needs_two_runs_of_every_kind(self):
-        self.assertFalse(benchlib.plateaued({0: [100, 100]}, 2))
-        self.assertFalse(benchlib.plateaued({0: [100, 100], 1: [50]}, 2))
-        self.assertTrue(benchlib.plateaued({0: [100, 100], 1: [50, 51]}, 2))
+    def test_needs_three_runs_of_every_kind(self):
+        self.assertFalse(benchlib.plateaued({0: [100, 100, 100]}, 2))
+        self.assertFalse(benchlib.plateaued({0: [100, 100, 100], 1: [50, 50]}, 2))
+        self.assertTrue(benchlib.plateaued({0: [100, 100, 100], 1: [50, 51, 50]}, 2))
 
     def test_still_rising_is_not_a_plateau(self):
-        self.assertFalse(benchlib.plateaued({0: [100, 110], 1: [50, 50]}, 2))
-        self.assertTrue(benchlib.plateaued({0: [100, 110, 112], 1: [50, 50]}, 2))
-        self.assertTrue(benchlib.plateaued({0: [100, 80]}, 1))
+        self.assertFalse(benchlib.plateaued({0: [100, 100, 110], 1: [50, 50, 50]}, 2))
+        self.assertTrue(benchlib.plateaued({0: [100, 110, 112, 111], 1: [50, 50, 50]}, 2))
+
+    def test_one_slow_run_after_a_new_high_is_noise_not_a_plateau(self):
+        # The 2026-12-06 01:59 run's GET Patient warm-up: 12,409, 13,291, then 11,107 ended it while still rising.
+        self.assertFalse(benchlib.plateaued({0: [10880, 12409, 13291, 11107]}, 1))
+        self.assertTrue(benchlib.plateaued({0: [10880, 12409, 13291, 11107, 13400]}, 1))
+
+    def test_the_jit_is_quiet_when_two_runs_in_a_row_compiled_little(self):
+        self.assertFalse(benchlib.jit_quiet([5000, 5100]))
+        self.assertFalse(benchlib.jit_quiet([5000, 5100, 5110]))
+        self.assertTrue(benchlib.jit_quiet([5000, 5100, 5110, 5125]))
+        self.assertFalse(benchlib.jit_quiet([5000, 5100, 5110, 5125, 5200]))
+
+    def test_jstat_compiler_output_is_read(self):
+        text = ("Compiled Failed Invalid   Time   FailedType FailedMethod\n"
+                "    7893      2       0    21.42          1 io/netty/Foo bar\n")
+        self.assertEqual(benchlib.parse_jstat_compiled(text), 7893)
+        with self.assertRaises(ValueError):
+            benchlib.parse_jstat_compiled("S0C S1C\n1 2\n")
 
 
 class WrkOutputTest(unittest.TestCase):
@@ -236,6 +253,21 @@ class AggregateAndTargetsTest(unittest.TestCase):
         self.assertTrue(any("patient   saturation smart-bff      /nginx  req/s 0.71" in l for l in lines))
         self.assertTrue(lines[-1].startswith("n/a  refreshes per access-token lifetime"))
         self.assertTrue(any(l.startswith("PASS GET Patient throughput") for l in lines))
+
+
+class PairedRatioTest(unittest.TestCase):
+    def test_rounds_are_paired_in_order_and_their_ratios_medianed(self):
+        agg = {("patient", "smart-bff", "saturation"): {"rps_rounds": [600.0, 450.0, 500.0]},
+               ("patient", "nginx", "saturation"): {"rps_rounds": [1000.0, 1000.0, 800.0]}}
+        self.assertEqual(benchlib.paired_ratio_line(agg),
+                         "patient saturation smart-bff/nginx paired by round: 0.60 0.45 0.62; median 0.60 "
+                         "(the verdict uses the ratio of the medians)")
+
+    def test_rounds_that_do_not_pair_up_give_no_line(self):
+        agg = {("patient", "smart-bff", "saturation"): {"rps_rounds": [600.0, 450.0]},
+               ("patient", "nginx", "saturation"): {"rps_rounds": [1000.0, 1000.0, 800.0]}}
+        self.assertIsNone(benchlib.paired_ratio_line(agg))
+        self.assertIsNone(benchlib.paired_ratio_line({}))
 
 
 class FixedRateAndCpuTest(unittest.TestCase):
