@@ -26,10 +26,9 @@ import io.micrometer.core.instrument.Counter;
  *
  * <p>
  * Recording is cheap and never blocks: the event is queued and an {@link AuditWriter} thread formats and writes it,
- * in batches, with one flush of the log's handlers per batch ({@link BatchFlushes}). The queue is bounded ({@value #CAPACITY}
- * events, about a second of the busiest load this service
- * carries on two cores); should the output stall that long, further events are counted in
- * {@code smart_bff_audit_dropped_total} and a warning says how many.
+ * in batches, with one flush of the log's handlers per batch ({@link BatchFlushes}). The queue is bounded
+ * ({@value #CAPACITY} events, about a second of the busiest load this service carries on two cores); should the output
+ * stall that long, further events are counted in {@code smart_bff_audit_dropped_total} and a warning says how many.
  * What is queued is written on shutdown.
  */
 @ApplicationScoped

@@ -63,16 +63,6 @@ final class HeldBodies {
             return released ? 0 : budget - held.get();
         }
 
-        /** Gives back {@code bytes} of what this call took (a buffer it outgrew), keeping the rest. */
-        void give(long bytes) {
-            if (released || bytes <= 0) {
-                return;
-            }
-            long given = Math.min(bytes, taken);
-            taken -= given;
-            held.addAndGet(-given);
-        }
-
         /** Gives back what this call took. Event-loop confined, like the call. */
         void release() {
             if (!released) {

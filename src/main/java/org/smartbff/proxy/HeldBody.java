@@ -81,7 +81,7 @@ final class HeldBody {
                 // at most BLOCK, never past the limit.
                 long wanted = declared > length ? declared - length : Math.max(FIRST_BLOCK, length);
                 int size = (int) Math.min(limit - length, Math.min(BLOCK, wanted));
-                Outcome room = allocate(Math.max(size, 1));
+                Outcome room = allocate(size);
                 if (room != Outcome.HELD) {
                     return room;
                 }
